@@ -1,0 +1,50 @@
+/** The Redis keys that hold the tasks of one handler name. */
+export interface TaskKeys {
+  /** ZSET taskInfo -> due time (Unix ms): scheduled tasks and tasks waiting for a retry. */
+  due: string;
+  /** ZSET taskInfo -> lease expiry (Unix ms, Redis time): tasks running somewhere. */
+  lease: string;
+  /** HASH taskInfo -> token of the claim that holds the lease. */
+  claims: string;
+  /** HASH taskInfo -> attempts already used (only for tasks that failed or lost a lease). */
+  attempts: string;
+  /** ZSET taskInfo -> time the task was given up (Unix ms). */
+  dead: string;
+  /** HASH taskInfo -> JSON `{ error, attempts, diedAtMs }` of a dead task. */
+  deadInfo: string;
+}
+
+/**
+ * The one place that builds key names. Every key shares the hash tag `{prefix}`, so all of them
+ * live in one Redis Cluster slot and every script can touch them atomically.
+ * A task's identity is (handler name, taskInfo): the name picks the keys, taskInfo is the member.
+ */
+export class KeySpace {
+  private readonly tag: string;
+
+  constructor(prefix: string) {
+    this.tag = `{${prefix}}`;
+  }
+
+  /** SET of every handler name that has had a task (for stats). */
+  get names(): string {
+    return `${this.tag}:names`;
+  }
+
+  /** Pub/sub channel that wakes listeners when an add makes a task the earliest of its name. */
+  get wakeChannel(): string {
+    return `${this.tag}:wake`;
+  }
+
+  /** The keys of one handler name. */
+  forHandler(name: string): TaskKeys {
+    return {
+      due: `${this.tag}:due:${name}`,
+      lease: `${this.tag}:lease:${name}`,
+      claims: `${this.tag}:claims:${name}`,
+      attempts: `${this.tag}:attempts:${name}`,
+      dead: `${this.tag}:dead:${name}`,
+      deadInfo: `${this.tag}:dead-info:${name}`,
+    };
+  }
+}

@@ -1,0 +1,88 @@
+--[[
+  claim: leases due tasks of one handler name to the caller, after reclaiming expired leases.
+
+  KEYS[1] due       ZSET  taskInfo -> due time (Unix ms)
+  KEYS[2] lease     ZSET  taskInfo -> lease expiry (Unix ms, Redis time)
+  KEYS[3] claims    HASH  taskInfo -> token of the claim that holds the lease
+  KEYS[4] attempts  HASH  taskInfo -> attempts already used (absent: none)
+  KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  ARGV[1] limit         most tasks to claim
+  ARGV[2] leaseMs       lease length
+  ARGV[3] token         unique to this claim; only its holder may complete, fail, renew or release
+  ARGV[4] maxAttempts   1 + retries
+  ARGV[5] expiredError  error recorded when an expired lease uses up the last attempt
+
+  Returns { nextDelayMs, taskInfo, dueTimeMs, attempt, taskInfo, dueTimeMs, attempt, ... }
+    nextDelayMs: ms until the next due task or lease expiry by Redis time (0: more are due now),
+    or -1 when the name has neither.
+
+  Invariants: due and lease decisions use Redis TIME only. A task is never leased twice at once:
+  a due entry whose task still holds a live lease (it was re-added while running) waits for that
+  lease to end. An expired lease counts as a used attempt, so a task that kills its node every
+  time ends in the dead set instead of cycling forever.
+]]
+local due, lease, claims, attempts, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local maxAttempts, expiredError = tonumber(ARGV[4]), ARGV[5]
+
+local time = redis.call('TIME')
+local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+
+local function usedAttempts(member)
+  return tonumber(redis.call('HGET', attempts, member)) or 0
+end
+
+-- Expired leases: the holder crashed, stalled or lost Redis for longer than the lease.
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT', 0, 1000)) do
+  local used = usedAttempts(member) + 1
+  redis.call('ZREM', lease, member)
+  redis.call('HDEL', claims, member)
+  if used >= maxAttempts then
+    redis.call('HDEL', attempts, member)
+    redis.call('ZADD', dead, nowMs, member)
+    redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = nowMs }))
+  else
+    redis.call('HSET', attempts, member, used)
+    redis.call('ZADD', due, 'NX', math.floor(nowMs), member)
+  end
+end
+
+local result = { -1 }
+if limit > 0 then
+  local entries = redis.call('ZRANGEBYSCORE', due, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit)
+  local hasLeases = redis.call('EXISTS', lease) == 1
+  local hasAttempts = redis.call('EXISTS', attempts) == 1
+  local taken, leaseArgs, claimArgs = {}, {}, {}
+  local leaseUntilMs = nowMs + leaseMs
+  for i = 1, #entries, 2 do
+    local member, dueTimeMs = entries[i], entries[i + 1]
+    local heldUntil = hasLeases and redis.call('ZSCORE', lease, member)
+    if heldUntil then
+      redis.call('ZADD', due, heldUntil, member)
+    else
+      taken[#taken + 1] = member
+      leaseArgs[#leaseArgs + 1] = leaseUntilMs
+      leaseArgs[#leaseArgs + 1] = member
+      claimArgs[#claimArgs + 1] = member
+      claimArgs[#claimArgs + 1] = token
+      result[#result + 1] = member
+      result[#result + 1] = dueTimeMs
+      result[#result + 1] = (hasAttempts and usedAttempts(member) or 0) + 1
+    end
+  end
+  if #taken > 0 then
+    redis.call('ZREM', due, unpack(taken))
+    redis.call('ZADD', lease, unpack(leaseArgs))
+    redis.call('HSET', claims, unpack(claimArgs))
+  end
+end
+
+for _, key in ipairs({ due, lease }) do
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
+  if first then
+    local delayMs = math.max(0, math.ceil(tonumber(first) - nowMs))
+    if result[1] < 0 or delayMs < result[1] then result[1] = delayMs end
+  end
+end
+return result

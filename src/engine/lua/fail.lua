@@ -1,0 +1,41 @@
+--[[
+  fail: records a failed run; schedules a retry or gives the task up to the dead set.
+
+  KEYS[1] due       ZSET  taskInfo -> due time
+  KEYS[2] lease     ZSET  taskInfo -> lease expiry
+  KEYS[3] claims    HASH  taskInfo -> token of the claim that holds the lease
+  KEYS[4] attempts  HASH  taskInfo -> attempts already used
+  KEYS[5] dead      ZSET  taskInfo -> time it was given up
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  ARGV[1] taskInfo
+  ARGV[2] token
+  ARGV[3] error         text of the handler's error
+  ARGV[4] maxAttempts   1 + retries
+  ARGV[5] retryDelayMs  delay before the next attempt, by Redis time
+
+  Returns 0 NOT_HOLDER (lease lost or task removed: nothing changed), 1 RETRY, 2 DEAD.
+
+  Invariant: only the holder of the current claim can retry a task, so a removed task is never
+  retried. A task re-added while it ran keeps the due time it was given.
+]]
+local due, lease, claims, attempts, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local member, token, err = ARGV[1], ARGV[2], ARGV[3]
+local maxAttempts, retryDelayMs = tonumber(ARGV[4]), tonumber(ARGV[5])
+
+if redis.call('HGET', claims, member) ~= token then
+  return 0
+end
+local time = redis.call('TIME')
+local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1
+redis.call('ZREM', lease, member)
+redis.call('HDEL', claims, member)
+if used >= maxAttempts then
+  redis.call('HDEL', attempts, member)
+  redis.call('ZADD', dead, nowMs, member)
+  redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = nowMs }))
+  return 2
+end
+redis.call('HSET', attempts, member, used)
+redis.call('ZADD', due, 'NX', math.floor(nowMs + retryDelayMs), member)
+return 1

@@ -1,0 +1,20 @@
+--[[
+  remove: cancels a task in every state: due, waiting for a retry, or running.
+
+  KEYS[1] due       ZSET  taskInfo -> due time
+  KEYS[2] lease     ZSET  taskInfo -> lease expiry
+  KEYS[3] claims    HASH  taskInfo -> token of the claim that holds the lease
+  KEYS[4] attempts  HASH  taskInfo -> attempts already used
+  ARGV[1] taskInfo
+
+  Returns 1 if the task was scheduled or running, 0 if it was not found.
+
+  Invariant: a running task loses its claim, so its holder can neither retry it nor renew it
+  (its handler sees its AbortSignal fire at the next renewal); dead-set history is kept.
+]]
+local due, lease, claims, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local member = ARGV[1]
+local found = redis.call('ZREM', due, member) + redis.call('ZREM', lease, member)
+redis.call('HDEL', claims, member)
+redis.call('HDEL', attempts, member)
+return found > 0 and 1 or 0

@@ -1,0 +1,110 @@
+/** How the delay between retries grows. */
+export type RetryBackoff = 'fixed' | 'exponential';
+
+/** Scheduler settings: the module's `antelope.json` config and the engine's options are the same. */
+export interface SchedulerOptions {
+  /** Key prefix; every key is `{keyPrefix}:...` (one hash tag, so it runs on Redis Cluster). Default `"ajs:scheduler"`. */
+  keyPrefix: string;
+  /** Handlers running at once on this node. Default `16`. */
+  concurrency: number;
+  /** Lease on a claimed task, renewed every third of it while the handler runs; a crashed node's tasks run elsewhere after it. Default `30000`. */
+  leaseMs: number;
+  /** Retries after a failed run (so 1 + maxRetries attempts) before the task goes to the dead set. Default `3`. */
+  maxRetries: number;
+  /** Delay before the first retry. Default `5000`. */
+  retryDelayMs: number;
+  /** `"fixed"`: every retry waits retryDelayMs; `"exponential"`: retryDelayMs × 2^(retry − 1), capped by maxRetryDelayMs. Default `"fixed"`. */
+  retryBackoff: RetryBackoff;
+  /** Random spread of each retry delay, as a fraction (0.2: ±20 %). Default `0`. */
+  retryJitter: number;
+  /** Upper bound of a retry delay. Default `3600000` (1 h). */
+  maxRetryDelayMs: number;
+  /** Longest wait between two claims even with no wake-up: a lost pub/sub message only delays this much (±20 % jitter). Default `5000`. */
+  safetyPollMs: number;
+  /** How long disableListener waits for running handlers before handing their tasks back. Default `10000`. */
+  shutdownTimeoutMs: number;
+  /** Largest taskInfo, in UTF-8 bytes. Default `1048576` (1 MiB). */
+  maxTaskInfoBytes: number;
+  /** Let addTask name a handler not registered on this node (producer-only nodes). Default `false`: it throws. */
+  allowUnknownHandlers: boolean;
+  /** Most tasks one claim script takes (bounded by free concurrency). Default `64`. */
+  claimBatchSize: number;
+}
+
+/** Defaults of every option. */
+export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
+  keyPrefix: 'ajs:scheduler',
+  concurrency: 16,
+  leaseMs: 30_000,
+  maxRetries: 3,
+  retryDelayMs: 5_000,
+  retryBackoff: 'fixed',
+  retryJitter: 0,
+  maxRetryDelayMs: 3_600_000,
+  safetyPollMs: 5_000,
+  shutdownTimeoutMs: 10_000,
+  maxTaskInfoBytes: 1024 * 1024,
+  allowUnknownHandlers: false,
+  claimBatchSize: 64,
+});
+
+type Check = (value: unknown) => string | undefined;
+
+const integer =
+  (min: number, max: number): Check =>
+  (value) =>
+    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max
+      ? undefined
+      : `an integer from ${min} to ${max}`;
+
+const CHECKS: Record<keyof SchedulerOptions, Check> = {
+  keyPrefix: (value) =>
+    typeof value === 'string' && value.length > 0 && value.length <= 200 && !/[{}]/.test(value)
+      ? undefined
+      : 'a non-empty string of at most 200 characters without "{" or "}"',
+  concurrency: integer(1, 10_000),
+  leaseMs: integer(100, 24 * 3_600_000),
+  maxRetries: integer(0, 1_000),
+  retryDelayMs: integer(0, 30 * 24 * 3_600_000),
+  retryBackoff: (value) => (value === 'fixed' || value === 'exponential' ? undefined : '"fixed" or "exponential"'),
+  retryJitter: (value) =>
+    typeof value === 'number' && value >= 0 && value <= 1 ? undefined : 'a number from 0 to 1',
+  maxRetryDelayMs: integer(0, 30 * 24 * 3_600_000),
+  safetyPollMs: integer(10, 24 * 3_600_000),
+  shutdownTimeoutMs: integer(0, 24 * 3_600_000),
+  maxTaskInfoBytes: integer(1, 512 * 1024 * 1024),
+  allowUnknownHandlers: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
+  claimBatchSize: integer(1, 1_000),
+};
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/**
+ * Merges `input` over the defaults and checks every field.
+ * @throws TypeError naming the field, what it expects and what it received; also for unknown fields.
+ */
+export function resolveOptions(input: unknown = {}): SchedulerOptions {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new TypeError(`redis_scheduler config: expected an object, received ${describe(input)}`);
+  }
+  const merged: Record<string, unknown> = { ...DEFAULT_OPTIONS };
+  for (const [field, value] of Object.entries(input)) {
+    if (!(field in CHECKS)) {
+      throw new TypeError(
+        `redis_scheduler config: unknown field "${field}"; expected one of ${Object.keys(CHECKS).join(', ')}`,
+      );
+    }
+    if (value !== undefined) merged[field] = value;
+  }
+  for (const [field, check] of Object.entries(CHECKS)) {
+    const expected = check(merged[field]);
+    if (expected) {
+      throw new TypeError(`redis_scheduler config: "${field}" must be ${expected}, received ${describe(merged[field])}`);
+    }
+  }
+  return merged as unknown as SchedulerOptions;
+}

@@ -1,0 +1,602 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { KeySpace, type TaskKeys } from './keys';
+import { resolveOptions, type SchedulerOptions } from './options';
+import { FailOutcome, Scripts, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
+import { SingleFlight, waitAtMost } from './single-flight';
+import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
+
+/** What a handler gets besides its taskInfo. */
+export interface TaskContext {
+  /** The handler name the task was added under. */
+  name: string;
+  /** 1 for the first run, 2 for the first retry, ... */
+  attempt: number;
+  /** 1 + maxRetries: the attempt after which a failure sends the task to the dead set. */
+  maxAttempts: number;
+  /** The due time given to addTask (Unix ms). */
+  dueTimeMs: number;
+  /** Fires when this node loses the task's lease (expired, or the task was removed) or hands it back at shutdown. */
+  signal: AbortSignal;
+}
+
+/** Runs a due task. Throwing (or rejecting) schedules a retry, or the dead set after the last attempt. */
+export type TaskHandler = (taskInfo: string, context: TaskContext) => void | Promise<void>;
+
+/** Where the engine writes what it does; the AntelopeJS module passes its Logging channel. */
+export interface SchedulerLogger {
+  error(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
+}
+
+/** One task for {@link RedisScheduler.addTasks}. */
+export interface TaskSpec {
+  name: string;
+  dueTimeMs: number;
+  taskInfo: string;
+}
+
+/** Counts of one handler name, from Redis. */
+export interface HandlerStats {
+  name: string;
+  /** Tasks scheduled or waiting for a retry. */
+  scheduled: number;
+  /** Tasks leased to a node right now. */
+  running: number;
+  /** Tasks given up after their last attempt. */
+  dead: number;
+  /** Whether this node has a handler for the name. */
+  handledHere: boolean;
+}
+
+/** A task in the dead set. */
+export interface DeadTask {
+  taskInfo: string;
+  error: string;
+  attempts: number;
+  diedAtMs: number;
+}
+
+/** A claim this node holds, from the claim until Redis has its outcome. */
+interface HeldTask extends ClaimedTask {
+  name: string;
+  token: string;
+  abort: AbortController;
+  /** The handler succeeded; the acknowledgement is queued or in flight. */
+  succeeded: boolean;
+}
+
+const CONSOLE_LOGGER: SchedulerLogger = {
+  error: (...args) => console.error('[redis_scheduler]', ...args),
+  warn: (...args) => console.warn('[redis_scheduler]', ...args),
+  info: (...args) => console.info('[redis_scheduler]', ...args),
+  debug: () => undefined,
+};
+const EXPIRED_LEASE_ERROR = 'lease expired: the node running the task stopped or stalled';
+const SAFE_EVICTION_POLICIES = new Set(['noeviction', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const ERROR_RETRY_MS = 1_000;
+const ADD_CHUNK = 1_000;
+const MAX_ERROR_CHARS = 4_096;
+
+/**
+ * The scheduling engine: a plain class over a node-redis client, free of AntelopeJS.
+ * Producers call addTask/removeTask; a node that calls start() claims due tasks of the handlers it
+ * registered, runs them under a renewed lease and records their outcome. Redis keeps every state.
+ */
+export class RedisScheduler {
+  private readonly options: SchedulerOptions;
+  private readonly keys: KeySpace;
+  private readonly scripts: Scripts;
+  private readonly claimSettings: ClaimSettings;
+  private readonly handlers = new Map<string, TaskHandler>();
+  /** name -> taskInfo -> claim held by this node */
+  private readonly held = new Map<string, Map<string, HeldTask>>();
+  private readonly poller = new SingleFlight(() => this.poll());
+  private readonly acker = new SingleFlight(() => this.flushAcks());
+  private readonly renewer = new SingleFlight(() => this.renewLeases());
+  private readonly nodeId = randomBytes(6).toString('base64url');
+  private ackQueue: HeldTask[] = [];
+  private listening = false;
+  private stopping?: Promise<void>;
+  private subscriber?: RedisClient;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeAtMs = Infinity;
+  private renewTimer?: NodeJS.Timeout;
+  private ackRetryTimer?: NodeJS.Timeout;
+  private running = 0;
+  private idleWaiters: Array<() => void> = [];
+  private backlog = false;
+  private claimSeq = 0;
+  private nameCursor = 0;
+  private evictionChecked = false;
+
+  /**
+   * @param client a connected node-redis client; the engine sends commands on it and duplicates it
+   *   for pub/sub, but never closes it.
+   * @param options see {@link SchedulerOptions}; validated here (throws TypeError naming the field).
+   * @param logger defaults to the console (errors, warnings, info).
+   */
+  constructor(
+    private readonly client: RedisClient,
+    options: Partial<SchedulerOptions> = {},
+    private readonly log: SchedulerLogger = CONSOLE_LOGGER,
+  ) {
+    this.options = resolveOptions(options);
+    this.keys = new KeySpace(this.options.keyPrefix);
+    this.scripts = new Scripts(client);
+    this.claimSettings = {
+      leaseMs: this.options.leaseMs,
+      maxAttempts: this.options.maxRetries + 1,
+      expiredError: EXPIRED_LEASE_ERROR,
+    };
+  }
+
+  /** The options in force, defaults included. */
+  get settings(): Readonly<SchedulerOptions> {
+    return this.options;
+  }
+
+  /** Whether start() is in effect. */
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  /** Registers (or replaces) the handler of a task name; a listening node starts claiming its tasks at once. */
+  setHandler(name: string, handler: TaskHandler): void {
+    checkHandlerName(name);
+    checkHandler(handler);
+    this.handlers.set(name, handler);
+    this.poller.request();
+  }
+
+  /** Forgets a handler; its tasks stay in Redis for nodes that have it. Running ones finish. */
+  removeHandler(name: string): void {
+    this.handlers.delete(name);
+  }
+
+  /**
+   * Schedules a task, or moves its due time if (name, taskInfo) is already scheduled.
+   * @param dueTimeMs Unix time in ms; in the past means now.
+   * @throws TypeError / RangeError on bad input (nothing is written), Error for an unknown handler
+   *   unless allowUnknownHandlers.
+   */
+  async addTask(name: string, dueTimeMs: number, taskInfo: string): Promise<void> {
+    await this.addTasks([{ name, dueTimeMs, taskInfo }]);
+  }
+
+  /** Schedules many tasks with one script call per 1,000 tasks of a name. Checks all before writing any. */
+  async addTasks(tasks: readonly TaskSpec[]): Promise<void> {
+    if (!Array.isArray(tasks)) throw new TypeError('redis_scheduler: addTasks expects an array of { name, dueTimeMs, taskInfo }');
+    const byName = new Map<string, Array<[number, string]>>();
+    for (const task of tasks) {
+      this.checkTask(task?.name, task?.dueTimeMs, task?.taskInfo);
+      const list = byName.get(task.name) ?? [];
+      list.push([task.dueTimeMs, task.taskInfo]);
+      byName.set(task.name, list);
+    }
+    const writes: Array<Promise<void>> = [];
+    for (const [name, list] of byName) {
+      for (let i = 0; i < list.length; i += ADD_CHUNK) writes.push(this.addChunk(name, list.slice(i, i + ADD_CHUNK)));
+    }
+    await Promise.all(writes);
+  }
+
+  /**
+   * Cancels the task (name, taskInfo) whatever its state: scheduled, waiting for a retry, or running
+   * (a running one is not retried, and its handler's signal fires). Resolves to whether it was found.
+   */
+  async removeTask(name: string, taskInfo: string): Promise<boolean> {
+    checkHandlerName(name);
+    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    const found = await this.scripts.remove(this.keys.forHandler(name), taskInfo);
+    const mine = this.held.get(name)?.get(taskInfo);
+    if (mine) this.loseLease(mine, 'the task was removed');
+    return found;
+  }
+
+  /** Starts claiming and running due tasks of the registered handlers on this node. */
+  async start(): Promise<void> {
+    await this.stopping;
+    if (this.listening) return;
+    this.listening = true;
+    this.client.on('ready', this.onReconnect);
+    this.renewTimer = setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+    await this.warnIfEvictable();
+    await waitAtMost(this.subscribe(), 2_000);
+    this.poller.request();
+  }
+
+  /**
+   * Stops claiming, clears every timer, waits up to shutdownTimeoutMs for running handlers, then
+   * hands the tasks still running back to Redis at once (their signal fires; no attempt is used).
+   */
+  async stop(): Promise<void> {
+    if (this.listening) {
+      this.listening = false;
+      this.stopping = this.shutdown().finally(() => {
+        this.stopping = undefined;
+      });
+    }
+    await this.stopping;
+  }
+
+  /** Counts per handler name: every name that has had a task, and every name handled here. */
+  async getStats(): Promise<HandlerStats[]> {
+    const stored = (await this.client.sendCommand(['SMEMBERS', this.keys.names])) as Iterable<string>;
+    const names = new Set<string>([...Array.from(stored, String), ...this.handlers.keys()]);
+    return Promise.all(
+      [...names].sort().map(async (name) => {
+        const keys = this.keys.forHandler(name);
+        const [scheduled, running, dead] = await Promise.all(
+          [keys.due, keys.lease, keys.dead].map(async (key) => Number(await this.client.sendCommand(['ZCARD', key]))),
+        );
+        return { name, scheduled, running, dead, handledHere: this.handlers.has(name) };
+      }),
+    );
+  }
+
+  /** The oldest dead tasks of a name (most `limit`), with their last error and attempt count. */
+  async getDeadTasks(name: string, limit = 100): Promise<DeadTask[]> {
+    checkHandlerName(name);
+    const keys = this.keys.forHandler(name);
+    const members = (await this.client.sendCommand(['ZRANGE', keys.dead, '0', String(limit - 1)])) as string[];
+    if (members.length === 0) return [];
+    const infos = (await this.client.sendCommand(['HMGET', keys.deadInfo, ...members])) as Array<string | null>;
+    return members.map((taskInfo, i) => {
+      const info = JSON.parse(infos[i] ?? '{}') as Partial<DeadTask>;
+      return { taskInfo, error: String(info.error ?? ''), attempts: Number(info.attempts ?? 0), diedAtMs: Number(info.diedAtMs ?? 0) };
+    });
+  }
+
+  // ---- adding ----
+
+  private checkTask(name: unknown, dueTimeMs: unknown, taskInfo: unknown): void {
+    checkHandlerName(name);
+    checkDueTime(dueTimeMs);
+    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    if (!this.options.allowUnknownHandlers && !this.handlers.has(name)) {
+      throw new Error(
+        `redis_scheduler: unknown handler "${name}": register it with setHandler first, or set allowUnknownHandlers on producer-only nodes`,
+      );
+    }
+  }
+
+  private async addChunk(name: string, tasks: Array<[number, string]>): Promise<void> {
+    const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, this.keys.wakeChannel, tasks);
+    if (delayMs >= 0 && this.handlers.has(name)) this.wakeWithin(delayMs);
+  }
+
+  // ---- the claim loop ----
+
+  private readonly onReconnect = (): void => {
+    this.log.debug('connection ready: claiming at once');
+    this.poller.request();
+  };
+
+  /** Arms the wake-up timer unless it already fires sooner. Only relative times: no local clock is trusted. */
+  private wakeWithin(delayMs: number): void {
+    if (!this.listening) return;
+    const atMs = performance.now() + delayMs;
+    if (atMs >= this.wakeAtMs) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAtMs = atMs;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAtMs = Infinity;
+      this.poller.request();
+    }, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
+  }
+
+  private clearWakeTimer(): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAtMs = Infinity;
+  }
+
+  /** One pass over the handled names: claim what is due, start it, and arm the next wake-up. */
+  private async poll(): Promise<void> {
+    if (!this.listening) return;
+    this.clearWakeTimer();
+    let nextDelayMs = this.options.safetyPollMs * (0.8 + 0.4 * Math.random());
+    let backlog = false;
+    try {
+      for (const name of this.handlerNamesInTurn()) {
+        const free = this.options.concurrency - this.running;
+        if (free <= 0) {
+          backlog = true;
+          break;
+        }
+        const delayMs = await this.claimAndRun(name, Math.min(free, this.options.claimBatchSize));
+        if (delayMs === 0) backlog = true;
+        else if (delayMs > 0) nextDelayMs = Math.min(nextDelayMs, delayMs);
+      }
+    } catch (err) {
+      this.log.error('claim failed; trying again shortly:', errorMessage(err));
+      nextDelayMs = Math.min(nextDelayMs, ERROR_RETRY_MS);
+    }
+    this.backlog = backlog;
+    if (backlog && this.running < this.options.concurrency) this.poller.request();
+    this.wakeWithin(nextDelayMs);
+  }
+
+  /** Handler names, starting one further each pass so a busy name cannot starve the others. */
+  private handlerNamesInTurn(): string[] {
+    const names = [...this.handlers.keys()];
+    if (names.length === 0) return names;
+    const start = this.nameCursor++ % names.length;
+    return [...names.slice(start), ...names.slice(0, start)];
+  }
+
+  /** Claims up to `limit` tasks of one name and starts them; returns that name's next delay. */
+  private async claimAndRun(name: string, limit: number): Promise<number> {
+    const keys = this.keys.forHandler(name);
+    const token = `${this.nodeId}:${++this.claimSeq}`;
+    const { tasks, nextDelayMs } = await this.scripts.claim(keys, limit, token, this.claimSettings);
+    const claimed = tasks.map((task): HeldTask => ({ ...task, name, token, abort: new AbortController(), succeeded: false }));
+    if (!this.listening) {
+      await this.handBack(claimed);
+      return nextDelayMs;
+    }
+    for (const task of claimed) this.run(task);
+    return nextDelayMs;
+  }
+
+  // ---- running ----
+
+  private run(task: HeldTask): void {
+    let tasks = this.held.get(task.name);
+    if (!tasks) this.held.set(task.name, (tasks = new Map()));
+    tasks.set(task.taskInfo, task);
+    this.running++;
+    void this.execute(task);
+  }
+
+  /** Runs the handler and records the outcome; never rejects. */
+  private async execute(task: HeldTask): Promise<void> {
+    try {
+      const handler = this.handlers.get(task.name);
+      if (!handler) {
+        await this.handBack([task]);
+        return;
+      }
+      const context: TaskContext = {
+        name: task.name,
+        attempt: task.attempt,
+        maxAttempts: this.claimSettings.maxAttempts,
+        dueTimeMs: task.dueTimeMs,
+        signal: task.abort.signal,
+      };
+      let failure: unknown;
+      let failed = false;
+      try {
+        await handler(task.taskInfo, context);
+      } catch (err) {
+        failed = true;
+        failure = err;
+      }
+      if (!this.isHeld(task)) {
+        this.log.warn(`task of "${task.name}" finished after its lease was lost or handed back; its outcome is discarded`);
+      } else if (failed) {
+        await this.recordFailure(task, failure);
+      } else {
+        task.succeeded = true;
+        this.ackQueue.push(task);
+        this.acker.request();
+      }
+    } finally {
+      this.running--;
+      if (this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (this.backlog) this.poller.request();
+    }
+  }
+
+  private isHeld(task: HeldTask): boolean {
+    return this.held.get(task.name)?.get(task.taskInfo) === task;
+  }
+
+  private untrack(task: HeldTask): void {
+    const tasks = this.held.get(task.name);
+    if (tasks?.get(task.taskInfo) === task) {
+      tasks.delete(task.taskInfo);
+      if (tasks.size === 0) this.held.delete(task.name);
+    }
+  }
+
+  private loseLease(task: HeldTask, reason: string): void {
+    if (!this.isHeld(task)) return;
+    this.untrack(task);
+    this.log.warn(`lease on a task of "${task.name}" lost (${reason}); its handler is aborted`);
+    task.abort.abort(new Error(`redis_scheduler: ${reason}`));
+  }
+
+  private retryDelayMs(attempt: number): number {
+    const { retryDelayMs, retryBackoff, retryJitter, maxRetryDelayMs } = this.options;
+    const base = Math.min(retryBackoff === 'exponential' ? retryDelayMs * 2 ** (attempt - 1) : retryDelayMs, maxRetryDelayMs);
+    return Math.max(0, Math.round(base * (1 + retryJitter * (2 * Math.random() - 1))));
+  }
+
+  private async recordFailure(task: HeldTask, failure: unknown): Promise<void> {
+    const delayMs = this.retryDelayMs(task.attempt);
+    const error = errorText(failure).slice(0, MAX_ERROR_CHARS);
+    const where = `task of "${task.name}" failed (attempt ${task.attempt}/${this.claimSettings.maxAttempts}): ${errorMessage(failure)}`;
+    try {
+      const outcome = await this.scripts.fail(this.keys.forHandler(task.name), task, error, this.claimSettings.maxAttempts, delayMs);
+      if (outcome === FailOutcome.Retry) {
+        this.log.warn(`${where}; retry in ${delayMs} ms`);
+        if (this.handlers.has(task.name)) this.wakeWithin(delayMs);
+      } else if (outcome === FailOutcome.Dead) {
+        this.log.error(`${where}; no attempts left: moved to the dead set`);
+      } else {
+        this.log.warn(`${where}; not retried: the task was removed or its lease lost`);
+      }
+    } catch (err) {
+      this.log.error(`${where}; could not record it (${errorMessage(err)}): it runs again when its lease expires`);
+    } finally {
+      this.untrack(task);
+    }
+  }
+
+  // ---- acknowledgements, renewals, hand-back ----
+
+  /** Acknowledges every succeeded task queued so far, one script call per name. */
+  private async flushAcks(): Promise<void> {
+    const batch = this.ackQueue.splice(0);
+    await Promise.all(
+      [...groupByName(batch)].map(async ([name, tasks]) => {
+        try {
+          const refused = await this.scripts.complete(this.keys.forHandler(name), tasks);
+          if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
+          for (const task of tasks) this.untrack(task);
+        } catch (err) {
+          this.requeueAcks(name, tasks, err);
+        }
+      }),
+    );
+  }
+
+  private requeueAcks(name: string, tasks: HeldTask[], err: unknown): void {
+    if (!this.listening) {
+      this.log.error(`could not acknowledge ${tasks.length} task(s) of "${name}" (${errorMessage(err)}); they run again after their lease`);
+      for (const task of tasks) this.untrack(task);
+      return;
+    }
+    this.log.warn(`could not acknowledge ${tasks.length} task(s) of "${name}" (${errorMessage(err)}); retrying`);
+    this.ackQueue.push(...tasks);
+    this.ackRetryTimer ??= setTimeout(() => {
+      this.ackRetryTimer = undefined;
+      this.acker.request();
+    }, ERROR_RETRY_MS);
+  }
+
+  /** Extends the lease of every task this node holds; aborts the handlers whose lease is lost. */
+  private async renewLeases(): Promise<void> {
+    await Promise.all(
+      [...this.held].map(async ([name, tasks]) => {
+        const list = [...tasks.values()];
+        try {
+          const lost = await this.scripts.renew(this.keys.forHandler(name), this.options.leaseMs, list);
+          for (const task of lost) this.loseLease(task, 'lease expired or the task was removed');
+        } catch (err) {
+          this.log.warn(`could not renew ${list.length} lease(s) of "${name}": ${errorMessage(err)}`);
+        }
+      }),
+    );
+  }
+
+  /** Returns tasks to Redis under their due time without using an attempt; their handlers are aborted. */
+  private async handBack(tasks: HeldTask[]): Promise<void> {
+    for (const task of tasks) {
+      this.untrack(task);
+      task.abort.abort(new Error('redis_scheduler: the node is shutting down; the task was handed back'));
+    }
+    await Promise.all(
+      [...groupByName(tasks)].map(async ([name, list]) => {
+        try {
+          const count = await this.scripts.release(this.keys.forHandler(name), list);
+          if (count > 0) this.log.info(`handed ${count} task(s) of "${name}" back`);
+        } catch (err) {
+          this.log.error(`could not hand ${list.length} task(s) of "${name}" back (${errorMessage(err)}); they run again after their lease`);
+        }
+      }),
+    );
+  }
+
+  // ---- start and stop ----
+
+  private async subscribe(): Promise<void> {
+    const subscriber = this.client.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', (err: unknown) => this.log.warn('subscriber connection:', errorMessage(err)));
+    subscriber.on('ready', this.onReconnect);
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(this.keys.wakeChannel, (message: string) => this.onWakeMessage(message));
+    } catch (err) {
+      this.log.warn(`could not subscribe to wake-ups (${errorMessage(err)}); the safety poll stands in`);
+    }
+  }
+
+  /** "<delayMs> <name>", published by add.lua when an add makes a task the earliest of its name. */
+  private onWakeMessage(message: string): void {
+    const space = message.indexOf(' ');
+    const delayMs = Number(message.slice(0, space));
+    if (this.handlers.has(message.slice(space + 1)) && Number.isFinite(delayMs)) this.wakeWithin(delayMs);
+  }
+
+  private async warnIfEvictable(): Promise<void> {
+    if (this.evictionChecked) return;
+    this.evictionChecked = true;
+    try {
+      const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
+      const policy = Array.isArray(reply) ? String(reply[1]) : String((reply as Record<string, unknown>)['maxmemory-policy']);
+      if (!SAFE_EVICTION_POLICIES.has(policy)) {
+        this.log.warn(
+          `Redis maxmemory-policy is "${policy}": under memory pressure Redis may evict task keys and lose tasks. Set maxmemory-policy to "noeviction".`,
+        );
+      }
+    } catch (err) {
+      this.log.debug('could not read maxmemory-policy:', errorMessage(err));
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.clearWakeTimer();
+    this.client.off('ready', this.onReconnect);
+    await this.closeSubscriber();
+    await this.poller.settled();
+    if (this.running > 0) {
+      await waitAtMost(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), this.options.shutdownTimeoutMs);
+    }
+    const stillRunning = [...this.held.values()].flatMap((tasks) => [...tasks.values()]).filter((task) => !task.succeeded);
+    await this.handBack(stillRunning);
+    await this.acker.settled();
+    clearTimeout(this.ackRetryTimer);
+    this.ackRetryTimer = undefined;
+    if (this.ackQueue.length > 0) await this.flushAcks();
+    await this.renewer.settled();
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
+  }
+
+  private async closeSubscriber(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (!subscriber) return;
+    subscriber.off('ready', this.onReconnect);
+    try {
+      if (subscriber.isOpen) await subscriber.close();
+    } catch {
+      subscriber.destroy();
+    }
+  }
+}
+
+function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {
+  const groups = new Map<string, HeldTask[]>();
+  for (const task of tasks) {
+    const list = groups.get(task.name) ?? [];
+    list.push(task);
+    groups.set(task.name, list);
+  }
+  return groups;
+}
+
+/** The full text of an error (its stack if it has one), as the dead set keeps it. */
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? err.message;
+  return errorMessage(err);
+}
+
+/** One line about an error, for logs. */
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

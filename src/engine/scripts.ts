@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RedisClientType } from 'redis';
+import type { TaskKeys } from './keys';
+
+/** Any node-redis client (v5/v6, RESP2 or RESP3, with or without modules). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RedisClient = RedisClientType<any, any, any, any, any>;
+
+/** What `fail.lua` did with a failed run. */
+export enum FailOutcome {
+  /** The lease was lost (expired and reclaimed, or the task was removed): nothing changed. */
+  NotHolder = 0,
+  /** A retry is scheduled. */
+  Retry = 1,
+  /** The last attempt failed: the task is in the dead set. */
+  Dead = 2,
+}
+
+/** A task leased to this node by `claim.lua`. */
+export interface ClaimedTask {
+  taskInfo: string;
+  dueTimeMs: number;
+  /** 1 for the first run, 2 for the first retry, ... */
+  attempt: number;
+}
+
+/** What `claim.lua` returns. */
+export interface ClaimResult {
+  tasks: ClaimedTask[];
+  /** ms until the next due task or lease expiry of that name (0: more are due now; -1: none). */
+  nextDelayMs: number;
+}
+
+/** A task held under a claim token, as the token-checking scripts take it. */
+export interface HeldClaim {
+  taskInfo: string;
+  token: string;
+}
+
+/** Arguments of `claim.lua` that do not change from call to call. */
+export interface ClaimSettings {
+  leaseMs: number;
+  maxAttempts: number;
+  expiredError: string;
+}
+
+class LuaScript {
+  private readonly source: string;
+  private readonly sha: string;
+
+  constructor(file: string) {
+    this.source = readFileSync(join(__dirname, 'lua', file), 'utf8');
+    this.sha = createHash('sha1').update(this.source).digest('hex');
+  }
+
+  /** EVALSHA, falling back to EVAL when the server has not cached the script (first call, restart). */
+  async run<T>(client: RedisClient, keys: string[], args: string[]): Promise<T> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return (await client.sendCommand(['EVALSHA', this.sha, ...tail])) as T;
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return (await client.sendCommand(['EVAL', this.source, ...tail])) as T;
+    }
+  }
+}
+
+/** The atomic operations, one Lua file each; this class only orders their KEYS and ARGV. */
+export class Scripts {
+  private readonly addScript = new LuaScript('add.lua');
+  private readonly claimScript = new LuaScript('claim.lua');
+  private readonly completeScript = new LuaScript('complete.lua');
+  private readonly failScript = new LuaScript('fail.lua');
+  private readonly renewScript = new LuaScript('renew.lua');
+  private readonly releaseScript = new LuaScript('release.lua');
+  private readonly removeScript = new LuaScript('remove.lua');
+
+  constructor(private readonly client: RedisClient) {}
+
+  /** Adds tasks of one name; returns the wake-up delay it published, or -1 if none was needed. */
+  async add(keys: TaskKeys, namesKey: string, name: string, channel: string, tasks: Array<[number, string]>): Promise<number> {
+    const args = [name, channel];
+    for (const [dueTimeMs, taskInfo] of tasks) args.push(String(dueTimeMs), taskInfo);
+    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey], args));
+  }
+
+  /** Leases up to `limit` due tasks of one name under `token`. */
+  async claim(keys: TaskKeys, limit: number, token: string, settings: ClaimSettings): Promise<ClaimResult> {
+    const reply = await this.claimScript.run<Array<string | number>>(
+      this.client,
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo],
+      [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError],
+    );
+    const tasks: ClaimedTask[] = [];
+    for (let i = 1; i < reply.length; i += 3) {
+      tasks.push({ taskInfo: String(reply[i]), dueTimeMs: Number(reply[i + 1]), attempt: Number(reply[i + 2]) });
+    }
+    return { tasks, nextDelayMs: Number(reply[0]) };
+  }
+
+  /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
+  async complete<T extends HeldClaim>(keys: TaskKeys, held: T[]): Promise<T[]> {
+    const args = held.flatMap((h) => [h.taskInfo, h.token]);
+    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts], args);
+    return refused.map((position) => held[Number(position) - 1]);
+  }
+
+  /** Records a failed run: retry after `retryDelayMs`, or the dead set after the last attempt. */
+  async fail(keys: TaskKeys, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
+    const reply = await this.failScript.run<number>(
+      this.client,
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo],
+      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs))],
+    );
+    return Number(reply) as FailOutcome;
+  }
+
+  /** Extends leases; returns the ones that are lost. */
+  async renew<T extends HeldClaim>(keys: TaskKeys, leaseMs: number, held: T[]): Promise<T[]> {
+    const args = [String(leaseMs), ...held.flatMap((h) => [h.taskInfo, h.token])];
+    const lost = await this.renewScript.run<number[]>(this.client, [keys.lease, keys.claims], args);
+    return lost.map((position) => held[Number(position) - 1]);
+  }
+
+  /** Hands leased tasks back under their due time without using an attempt; returns how many. */
+  async release(keys: TaskKeys, held: Array<HeldClaim & { dueTimeMs: number }>): Promise<number> {
+    const args = held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)]);
+    return Number(await this.releaseScript.run(this.client, [keys.due, keys.lease, keys.claims], args));
+  }
+
+  /** Cancels a task in every state; returns whether it was found. */
+  async remove(keys: TaskKeys, taskInfo: string): Promise<boolean> {
+    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts], [taskInfo]);
+    return Number(reply) === 1;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Runs an async job at most once at a time. A request made while it runs schedules exactly one
+ * more run after it, so bursts of requests coalesce into batches instead of piling up.
+ * The job must not reject (it logs its own errors).
+ */
+export class SingleFlight {
+  private inFlight?: Promise<void>;
+  private requested = false;
+
+  constructor(private readonly job: () => Promise<void>) {}
+
+  /** Starts the job now, or once more after the current run. */
+  request(): void {
+    if (this.inFlight) {
+      this.requested = true;
+      return;
+    }
+    this.inFlight = this.job().finally(() => {
+      this.inFlight = undefined;
+      if (this.requested) {
+        this.requested = false;
+        this.request();
+      }
+    });
+  }
+
+  /** Resolves when no run is in flight or requested. */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects, leaves no timer. */
+export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,104 @@
+import { InterfaceFunction, RegisteringProxy } from '@ajs/core/beta';
+
+/** What a handler gets besides its taskInfo. */
+export interface TaskContext {
+  /** The handler name the task was added under. */
+  name: string;
+  /** 1 for the first run, 2 for the first retry, ... */
+  attempt: number;
+  /** 1 + maxRetries: the attempt after which a failure sends the task to the dead set. */
+  maxAttempts: number;
+  /** The due time given to addTask (Unix ms). */
+  dueTimeMs: number;
+  /** Fires when this node loses the task's lease (expired, or the task was removed) or hands it back at shutdown. */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a due task. Receives the taskInfo string given to addTask and, optionally, a context.
+ * Throwing or rejecting schedules a retry (3 by default, 5 s apart), then the dead set.
+ */
+export type TaskHandler = (taskInfo: string, context: TaskContext) => void | Promise<void>;
+
+/** One task for {@link addTasks}. */
+export interface TaskSpec {
+  /** Handler name. */
+  name: string;
+  /** Due time, Unix ms. */
+  dueTimeMs: number;
+  /** Opaque payload; with `name`, the task's identity. */
+  taskInfo: string;
+}
+
+/** Counts of one handler name, as {@link getStats} reports them. */
+export interface HandlerStats {
+  name: string;
+  /** Tasks scheduled or waiting for a retry. */
+  scheduled: number;
+  /** Tasks leased to a node right now. */
+  running: number;
+  /** Tasks given up after their last attempt. */
+  dead: number;
+  /** Whether the node answering has a handler for the name. */
+  handledHere: boolean;
+}
+
+/** A task in the dead set, as {@link getDeadTasks} reports it. */
+export interface DeadTask {
+  taskInfo: string;
+  /** The last error (a handler's stack, or the lease expiry). */
+  error: string;
+  attempts: number;
+  diedAtMs: number;
+}
+
+/** @internal bound by the implementing module through ImplementInterface */
+export namespace internal {
+  export const handlers = new RegisteringProxy<(name: string, handler: TaskHandler) => void>();
+}
+
+/**
+ * Registers (or replaces) the handler for tasks of `name`. Synchronous; registrations made before the
+ * scheduler module loads are replayed, and dropped when the registering module unloads.
+ * @throws TypeError if `name` is not a non-empty string or `handler` is not a function.
+ */
+export function setHandler(name: string, handler: TaskHandler): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new TypeError(`redis_scheduler: handler name must be a non-empty string, received ${typeof name === 'string' ? 'an empty string' : typeof name}`);
+  }
+  if (typeof handler !== 'function') {
+    throw new TypeError(`redis_scheduler: handler must be a function, received ${handler === null ? 'null' : typeof handler}`);
+  }
+  internal.handlers.register(name, handler);
+}
+
+/** This node starts claiming and running due tasks of the handlers registered on it. */
+export const enableListener = InterfaceFunction<() => void>();
+
+/**
+ * This node stops claiming; resolves once running handlers finished or, after the shutdown
+ * deadline, their tasks were handed back to Redis (without using an attempt).
+ */
+export const disableListener = InterfaceFunction<() => void>();
+
+/**
+ * Schedules `taskInfo` for handler `name` at `dueTime` (Unix ms). Adding an existing (name, taskInfo)
+ * moves its due time. Rejects on bad input (nothing is written) and, unless the module is configured
+ * with allowUnknownHandlers, for a name with no handler on this node.
+ */
+export const addTask = InterfaceFunction<(name: string, dueTime: number, taskInfo: string) => void>();
+
+/** Schedules many tasks at once (one script per 1,000 tasks of a name); all are checked before any is written. */
+export const addTasks = InterfaceFunction<(tasks: TaskSpec[]) => void>();
+
+/**
+ * Cancels the task identified by exactly (name, taskInfo): scheduled, waiting for a retry, or running
+ * (then it is not retried and its handler's signal fires). Resolves to whether it was found.
+ */
+export const removeTask = InterfaceFunction<(name: string, taskInfo: string) => boolean>();
+
+/** Counts per handler name (scheduled, running, dead), including names no node handles. */
+export const getStats = InterfaceFunction<() => HandlerStats[]>();
+
+/** The oldest dead tasks of a name (at most `limit`, default 100) with their last error. */
+export const getDeadTasks = InterfaceFunction<(name: string, limit?: number) => DeadTask[]>();
