@@ -1,0 +1,42 @@
+// `npm test` (after the build): runs every test through `ajs module test` (the AntelopeJS runtime
+// loads the provider and this module; test/project.ts starts a private redis-server), then prints
+// the closing line "N passed, N failed". Exits non-zero when a test failed or none ran.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const path = require('node:path');
+const { INSTALL_HINT } = require('./redis');
+
+const ROOT = path.join(__dirname, '..');
+
+function main() {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    console.error(`[test] ${INSTALL_HINT}`);
+    console.log('0 passed, 1 failed');
+    process.exitCode = 1;
+    return;
+  }
+  const args = ['module', 'test', ...process.argv.slice(2).flatMap((file) => ['--file', file])];
+  // npm_config_offline: ajs asks the registry for its own version on every call; this skips that.
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'ajs'), args, {
+    cwd: ROOT,
+    env: { ...process.env, npm_config_offline: 'true' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    output += chunk.toString();
+  });
+  child.on('exit', (code, signal) => {
+    const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+    const passed = Number(/(\d+) passing/.exec(plain)?.[1] ?? 0);
+    const failed = Number(/(\d+) failing/.exec(plain)?.[1] ?? 0);
+    const crashed = code !== 0 && failed === 0;
+    console.log(`\n${passed} passed, ${failed + (crashed ? 1 : 0)} failed`);
+    if (crashed) console.error(`[test] the test run exited with ${signal ?? `code ${code}`}`);
+    if (passed === 0) console.error('[test] no test ran');
+    process.exitCode = failed > 0 || crashed || passed === 0 ? 1 : 0;
+  });
+}
+
+main();

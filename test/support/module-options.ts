@@ -1,0 +1,11 @@
+import type { SchedulerOptions } from '../../src/engine/options';
+
+/** The config the test project gives the module (short delays so retries finish within a test). */
+export const MODULE_OPTIONS: Partial<SchedulerOptions> = {
+  keyPrefix: 'test:module',
+  concurrency: 8,
+  leaseMs: 3_000,
+  retryDelayMs: 150,
+  safetyPollMs: 1_000,
+  shutdownTimeoutMs: 1_000,
+};

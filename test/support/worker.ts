@@ -1,0 +1,98 @@
+// A scheduler node in its own process, driven by its parent over IPC (see nodes.ts).
+// Loaded as a file by mocha too (it compiles into the test folder): it only runs as a main module.
+import { createClient } from 'redis';
+import { RedisScheduler, type TaskContext } from '../../src/engine/scheduler';
+import type { SchedulerOptions } from '../../src/engine/options';
+
+/** How one handler of a worker behaves. */
+export interface WorkerHandlerSpec {
+  name: string;
+  /** Time the handler takes (ms). Default 0. */
+  workMs?: number;
+  /** Ignore the AbortSignal and keep working until workMs is over. Default false. */
+  ignoreAbort?: boolean;
+  /** Throw on attempts up to and including this one. Default 0. */
+  failUntilAttempt?: number;
+  /** Kill this process (SIGKILL) when the handler starts. Default false. */
+  killProcessOnRun?: boolean;
+}
+
+/** What a worker process runs. */
+export interface WorkerSpec {
+  redisUrl: string;
+  options: Partial<SchedulerOptions>;
+  handlers: WorkerHandlerSpec[];
+  /** Shift this process's Date.now by this much (clock skew); Redis time stays the truth. */
+  clockSkewMs?: number;
+  /** Do not call start(): a producer-only node. */
+  noListener?: boolean;
+}
+
+/** Messages a worker sends to its parent. */
+export type WorkerEvent =
+  | { type: 'ready' }
+  | { type: 'start'; name: string; taskInfo: string; attempt: number; dueTimeMs: number; atMs: number }
+  | { type: 'done'; name: string; taskInfo: string; attempt: number; aborted: boolean }
+  | { type: 'stopped' }
+  | { type: 'error'; message: string };
+
+/** Messages a parent sends to a worker. */
+export type WorkerCommand = { type: 'stop' } | { type: 'add'; tasks: Array<{ name: string; dueTimeMs: number; taskInfo: string }> };
+
+function send(event: WorkerEvent): void {
+  process.send?.(event);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.env.WORKER_SPEC ?? '{}') as WorkerSpec;
+  if (spec.clockSkewMs) {
+    const realNow = Date.now;
+    Date.now = () => realNow() + spec.clockSkewMs!;
+  }
+  const client = createClient({ url: spec.redisUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+  const scheduler = new RedisScheduler(client, spec.options, process.env.WORKER_VERBOSE ? undefined : quiet);
+  for (const handler of spec.handlers) {
+    scheduler.setHandler(handler.name, async (taskInfo: string, context: TaskContext) => {
+      send({ type: 'start', name: handler.name, taskInfo, attempt: context.attempt, dueTimeMs: context.dueTimeMs, atMs: Date.now() });
+      if (handler.killProcessOnRun) process.kill(process.pid, 'SIGKILL');
+      if (handler.workMs) await sleep(handler.workMs, handler.ignoreAbort ? undefined : context.signal);
+      send({ type: 'done', name: handler.name, taskInfo, attempt: context.attempt, aborted: context.signal.aborted });
+      if (context.attempt <= (handler.failUntilAttempt ?? 0)) throw new Error(`planned failure on attempt ${context.attempt}`);
+    });
+  }
+  process.on('message', (command: WorkerCommand) => {
+    if (command.type === 'stop') {
+      void scheduler
+        .stop()
+        .then(() => client.close())
+        .then(() => {
+          send({ type: 'stopped' });
+          process.disconnect?.();
+        });
+    } else if (command.type === 'add') {
+      scheduler.addTasks(command.tasks).catch((err: Error) => send({ type: 'error', message: err.message }));
+    }
+  });
+  if (!spec.noListener) await scheduler.start();
+  send({ type: 'ready' });
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    send({ type: 'error', message: err.stack ?? err.message });
+    process.exit(1);
+  });
+}
