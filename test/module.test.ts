@@ -34,12 +34,13 @@ function recorder(behaviour: (taskInfo: string, context: TaskContext) => void | 
 async function redisKeys(): Promise<string[]> {
   const client = await GetClient();
   const found: string[] = [];
-  for await (const page of client.scanIterator({ MATCH: `{${MODULE_OPTIONS.keyPrefix}}:*`, COUNT: 1000 })) found.push(...page);
+  for await (const page of client.scanIterator({ MATCH: `{${MODULE_OPTIONS.keyPrefix}}:*`, COUNT: 1000 })) found.push(...page.map(String));
   return found.sort();
 }
 
 async function dueScore(name: string, taskInfo: string): Promise<number | null> {
-  return (await GetClient()).zScore(keys.forHandler(name).due, taskInfo);
+  const score = await (await GetClient()).zScore(keys.forHandler(name).due, taskInfo);
+  return score === null ? null : Number(score);
 }
 
 async function isLeased(name: string, taskInfo: string): Promise<boolean> {
