@@ -62,7 +62,6 @@ export interface DeadTask {
 /** A claim this node holds, from the claim until Redis has its outcome. */
 interface HeldTask extends ClaimedTask {
   name: string;
-  token: string;
   abort: AbortController;
   /** The handler succeeded; the acknowledgement is queued or in flight. */
   succeeded: boolean;
@@ -335,7 +334,7 @@ export class RedisScheduler {
     const keys = this.keys.forHandler(name);
     const token = `${this.nodeId}:${++this.claimSeq}`;
     const { tasks, nextDelayMs } = await this.scripts.claim(keys, limit, token, this.claimSettings);
-    const claimed = tasks.map((task): HeldTask => ({ ...task, name, token, abort: new AbortController(), succeeded: false }));
+    const claimed = tasks.map((task): HeldTask => ({ ...task, name, abort: new AbortController(), succeeded: false }));
     if (!this.listening) {
       await this.handBack(claimed);
       return nextDelayMs;

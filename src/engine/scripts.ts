@@ -21,6 +21,8 @@ export enum FailOutcome {
 /** A task leased to this node by `claim.lua`. */
 export interface ClaimedTask {
   taskInfo: string;
+  /** This task's claim: only its holder may complete, fail, renew or release it. */
+  token: string;
   dueTimeMs: number;
   /** 1 for the first run, 2 for the first retry, ... */
   attempt: number;
@@ -86,7 +88,7 @@ export class Scripts {
     return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey], args));
   }
 
-  /** Leases up to `limit` due tasks of one name under `token`. */
+  /** Leases up to `limit` due tasks of one name; `token` must be unique to this call. */
   async claim(keys: TaskKeys, limit: number, token: string, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
       this.client,
@@ -95,7 +97,8 @@ export class Scripts {
     );
     const tasks: ClaimedTask[] = [];
     for (let i = 1; i < reply.length; i += 3) {
-      tasks.push({ taskInfo: String(reply[i]), dueTimeMs: Number(reply[i + 1]), attempt: Number(reply[i + 2]) });
+      const dueTimeMs = String(reply[i + 1]);
+      tasks.push({ taskInfo: String(reply[i]), token: `${token}|${dueTimeMs}`, dueTimeMs: Number(dueTimeMs), attempt: Number(reply[i + 2]) });
     }
     return { tasks, nextDelayMs: Number(reply[0]) };
   }

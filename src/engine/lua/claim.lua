@@ -3,24 +3,26 @@
 
   KEYS[1] due       ZSET  taskInfo -> due time (Unix ms)
   KEYS[2] lease     ZSET  taskInfo -> lease expiry (Unix ms, Redis time)
-  KEYS[3] claims    HASH  taskInfo -> token of the claim that holds the lease
+  KEYS[3] claims    HASH  taskInfo -> "<token>|<dueTimeMs>": the claim that holds the lease
   KEYS[4] attempts  HASH  taskInfo -> attempts already used (absent: none)
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
-  ARGV[3] token         unique to this claim; only its holder may complete, fail, renew or release
+  ARGV[3] token         unique to this claim call; each task's claim is "<token>|<dueTimeMs>", and only
+                        its holder may complete, fail, renew or release it
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] expiredError  error recorded when an expired lease uses up the last attempt
 
   Returns { nextDelayMs, taskInfo, dueTimeMs, attempt, taskInfo, dueTimeMs, attempt, ... }
     nextDelayMs: ms until the next due task or lease expiry by Redis time (0: more are due now),
-    or -1 when the name has neither.
+    or -1 when the name has neither. dueTimeMs is the task's score as Redis formats it.
 
   Invariants: due and lease decisions use Redis TIME only. A task is never leased twice at once:
   a due entry whose task still holds a live lease (it was re-added while running) waits for that
   lease to end. An expired lease counts as a used attempt, so a task that kills its node every
-  time ends in the dead set instead of cycling forever.
+  time ends in the dead set instead of cycling forever; otherwise it goes back under its original
+  due time, ahead of the tasks that became due after it.
 ]]
 local due, lease, claims, attempts, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
@@ -36,6 +38,8 @@ end
 -- Expired leases: the holder crashed, stalled or lost Redis for longer than the lease.
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT', 0, 1000)) do
   local used = usedAttempts(member) + 1
+  local claim = redis.call('HGET', claims, member)
+  local dueTimeMs = claim and tonumber(string.match(claim, '|(.*)$')) or math.floor(nowMs)
   redis.call('ZREM', lease, member)
   redis.call('HDEL', claims, member)
   if used >= maxAttempts then
@@ -44,7 +48,7 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT
     redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = nowMs }))
   else
     redis.call('HSET', attempts, member, used)
-    redis.call('ZADD', due, 'NX', math.floor(nowMs), member)
+    redis.call('ZADD', due, 'NX', dueTimeMs, member)
   end
 end
 
@@ -65,7 +69,7 @@ if limit > 0 then
       leaseArgs[#leaseArgs + 1] = leaseUntilMs
       leaseArgs[#leaseArgs + 1] = member
       claimArgs[#claimArgs + 1] = member
-      claimArgs[#claimArgs + 1] = token
+      claimArgs[#claimArgs + 1] = token .. '|' .. dueTimeMs
       result[#result + 1] = member
       result[#result + 1] = dueTimeMs
       result[#result + 1] = (hasAttempts and usedAttempts(member) or 0) + 1

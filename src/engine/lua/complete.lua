@@ -2,7 +2,7 @@
   complete: acknowledges tasks whose handler succeeded; removes them for good.
 
   KEYS[1] lease     ZSET  taskInfo -> lease expiry
-  KEYS[2] claims    HASH  taskInfo -> token of the claim that holds the lease
+  KEYS[2] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
   KEYS[3] attempts  HASH  taskInfo -> attempts already used
   ARGV    pairs of (taskInfo, token)
 

@@ -3,7 +3,7 @@
 
   KEYS[1] due       ZSET  taskInfo -> due time
   KEYS[2] lease     ZSET  taskInfo -> lease expiry
-  KEYS[3] claims    HASH  taskInfo -> token of the claim that holds the lease
+  KEYS[3] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
   KEYS[4] attempts  HASH  taskInfo -> attempts already used
   ARGV[1] taskInfo
 

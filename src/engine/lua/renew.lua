@@ -2,7 +2,7 @@
   renew: extends the leases of tasks still running on the caller's node.
 
   KEYS[1] lease   ZSET  taskInfo -> lease expiry
-  KEYS[2] claims  HASH  taskInfo -> token of the claim that holds the lease
+  KEYS[2] claims  HASH  taskInfo -> claim token of the holder (see claim.lua)
   ARGV[1] leaseMs
   ARGV[2..] pairs of (taskInfo, token)
 

@@ -1,0 +1,215 @@
+// The Lua scripts on their own, against a real redis-server: claims, leases, tokens, expiry, reclaim.
+import assert from 'node:assert/strict';
+import { createClient } from 'redis';
+import { KeySpace } from '../src/engine/keys';
+import { FailOutcome, Scripts, type ClaimSettings, type RedisClient } from '../src/engine/scripts';
+
+const keySpace = new KeySpace('test:lua');
+const keys = keySpace.forHandler('job');
+const settings: ClaimSettings = { leaseMs: 10_000, maxAttempts: 3, expiredError: 'lease expired (test)' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Lua scripts', function () {
+  this.timeout(10_000);
+  let client: RedisClient;
+  let scripts: Scripts;
+
+  /** Redis server time in ms: every due and lease decision is made against it. */
+  async function redisNowMs(): Promise<number> {
+    const [seconds, micros] = (await client.sendCommand(['TIME'])) as string[];
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  async function add(taskInfo: string, dueTimeMs: number): Promise<number> {
+    return scripts.add(keys, keySpace.names, 'job', keySpace.wakeChannel, [[dueTimeMs, taskInfo]]);
+  }
+
+  const score = async (key: string, member: string) => {
+    const value = await client.zScore(key, member);
+    return value === null ? null : Number(value);
+  };
+
+  before(async () => {
+    client = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClient;
+    await client.connect();
+    scripts = new Scripts(client);
+  });
+
+  beforeEach(async () => {
+    for await (const page of client.scanIterator({ MATCH: '{test:lua}:*', COUNT: 1000 })) {
+      if (page.length > 0) await client.del(page.map(String));
+    }
+  });
+
+  after(async () => {
+    await client.close();
+  });
+
+  it('claim leases only tasks due by Redis time, once, under the caller token', async () => {
+    const now = await redisNowMs();
+    await add('due', now - 10);
+    await add('future', now + 60_000);
+    const first = await scripts.claim(keys, 10, 'token-A', settings);
+    assert.deepEqual(first.tasks.map((t) => t.taskInfo), ['due']);
+    assert.equal(first.tasks[0].attempt, 1);
+    assert.equal(first.tasks[0].dueTimeMs, now - 10);
+    assert.equal(first.tasks[0].token, `token-A|${now - 10}`);
+    assert.equal(await client.hGet(keys.claims, 'due'), first.tasks[0].token);
+    const leaseExpiry = await score(keys.lease, 'due');
+    assert.ok(leaseExpiry! >= now + settings.leaseMs - 5 && leaseExpiry! <= (await redisNowMs()) + settings.leaseMs + 5);
+    assert.equal(await score(keys.due, 'due'), null);
+
+    const second = await scripts.claim(keys, 10, 'token-B', settings);
+    assert.deepEqual(second.tasks, [], 'a leased task was claimed twice');
+    assert.ok(second.nextDelayMs > 0 && second.nextDelayMs <= settings.leaseMs, `next delay ${second.nextDelayMs}`);
+  });
+
+  it('claim respects its limit and reports 0 ms when more are due', async () => {
+    const now = await redisNowMs();
+    for (let i = 0; i < 5; i++) await add(`t${i}`, now - 100 + i);
+    const result = await scripts.claim(keys, 3, 'token', settings);
+    assert.deepEqual(result.tasks.map((t) => t.taskInfo), ['t0', 't1', 't2']);
+    assert.equal(result.nextDelayMs, 0);
+  });
+
+  it('claim reports the delay to the next due task, or -1 when there is none', async () => {
+    assert.equal((await scripts.claim(keys, 10, 'token', settings)).nextDelayMs, -1);
+    await add('later', (await redisNowMs()) + 5_000);
+    const { nextDelayMs } = await scripts.claim(keys, 10, 'token', settings);
+    assert.ok(nextDelayMs > 4_000 && nextDelayMs <= 5_000, `next delay ${nextDelayMs}`);
+  });
+
+  it('add returns a wake-up delay (and publishes it) only when it makes the earliest task', async () => {
+    const subscriber = client.duplicate();
+    await subscriber.connect();
+    const messages: string[] = [];
+    await subscriber.subscribe(keySpace.wakeChannel, (message) => messages.push(message));
+    try {
+      const now = await redisNowMs();
+      const firstDelay = await add('a', now + 3_000);
+      assert.ok(firstDelay > 2_000 && firstDelay <= 3_000);
+      assert.equal(await add('b', now + 4_000), -1, 'a later task published a wake-up');
+      assert.equal(await add('c', now - 1_000), 0);
+      for (let i = 0; i < 50 && messages.length < 2; i++) await sleep(10);
+      assert.deepEqual(messages, [`${firstDelay} job`, '0 job']);
+      assert.deepEqual(await client.sMembers(keySpace.names), ['job']);
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it('complete removes the task for the holder and refuses a wrong token without changing anything', async () => {
+    await add('x', (await redisNowMs()) - 1);
+    const [task] = (await scripts.claim(keys, 1, 'right', settings)).tasks;
+    const refused = await scripts.complete(keys, [{ taskInfo: 'x', token: 'wrong' }]);
+    assert.deepEqual(refused, [{ taskInfo: 'x', token: 'wrong' }]);
+    assert.notEqual(await score(keys.lease, 'x'), null);
+    assert.deepEqual(await scripts.complete(keys, [task]), []);
+    assert.equal(await score(keys.lease, 'x'), null);
+    assert.equal(await client.hGet(keys.claims, 'x'), null);
+  });
+
+  it('renew extends a live lease for its holder and reports a lost one', async () => {
+    await add('r', (await redisNowMs()) - 1);
+    const [task] = (await scripts.claim(keys, 1, 'holder', { ...settings, leaseMs: 1_000 })).tasks;
+    const before = (await score(keys.lease, 'r'))!;
+    const lost = await scripts.renew(keys, 20_000, [task, { taskInfo: 'r', token: 'stale' }]);
+    assert.deepEqual(lost, [{ taskInfo: 'r', token: 'stale' }]);
+    assert.ok((await score(keys.lease, 'r'))! > before + 15_000);
+  });
+
+  it('an expired lease is reclaimed with a new token and counts an attempt; the old holder is refused', async () => {
+    const dueTimeMs = (await redisNowMs()) - 1;
+    await add('crash', dueTimeMs);
+    await add('later', dueTimeMs + 50);
+    const [stale] = (await scripts.claim(keys, 1, 'dead-node', { ...settings, leaseMs: 100 })).tasks;
+    await sleep(150);
+    const reclaimed = await scripts.claim(keys, 1, 'live-node', settings);
+    // back under its original due time, so it goes before tasks that became due after it
+    assert.deepEqual(reclaimed.tasks.map((t) => [t.taskInfo, t.attempt, t.dueTimeMs]), [['crash', 2, dueTimeMs]]);
+    const [live] = reclaimed.tasks;
+    assert.equal(await client.hGet(keys.claims, 'crash'), live.token);
+
+    assert.deepEqual(await scripts.complete(keys, [stale]), [stale]);
+    assert.equal(await scripts.fail(keys, stale, 'late', 3, 0), FailOutcome.NotHolder);
+    assert.deepEqual(await scripts.renew(keys, 1_000, [stale]), [stale]);
+    assert.equal(await client.hGet(keys.claims, 'crash'), live.token, 'the late holder changed the live claim');
+    assert.deepEqual(await scripts.complete(keys, [live]), []);
+  });
+
+  it('a lease that expires on the last attempt sends the task to the dead set with the reason', async () => {
+    await add('poison', (await redisNowMs()) - 1);
+    for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
+      await sleep(attempt === 1 ? 0 : 60);
+      const { tasks } = await scripts.claim(keys, 1, `node-${attempt}`, { ...settings, leaseMs: 50 });
+      assert.deepEqual(tasks.map((t) => t.attempt), [attempt]);
+    }
+    await sleep(60);
+    assert.deepEqual((await scripts.claim(keys, 1, 'next', settings)).tasks, []);
+    assert.notEqual(await score(keys.dead, 'poison'), null);
+    const info = JSON.parse(String(await client.hGet(keys.deadInfo, 'poison')));
+    assert.equal(info.error, settings.expiredError);
+    assert.equal(info.attempts, settings.maxAttempts);
+    assert.equal(await score(keys.due, 'poison'), null);
+    assert.equal(await score(keys.lease, 'poison'), null);
+  });
+
+  it('fail schedules a retry after the delay by Redis time, then the dead set after the last attempt', async () => {
+    await add('f', (await redisNowMs()) - 1);
+    const [first] = (await scripts.claim(keys, 1, 't1', settings)).tasks;
+    const beforeFail = await redisNowMs();
+    assert.equal(await scripts.fail(keys, first, 'err 1', 3, 5_000), FailOutcome.Retry);
+    const retryAt = (await score(keys.due, 'f'))!;
+    assert.ok(retryAt >= beforeFail + 5_000 - 1 && retryAt <= (await redisNowMs()) + 5_000, `retry at ${retryAt}`);
+    assert.equal(await client.hGet(keys.attempts, 'f'), '1');
+    assert.deepEqual((await scripts.claim(keys, 1, 'early', settings)).tasks, [], 'a retry was claimed before its delay');
+
+    await client.zAdd(keys.due, { score: 0, value: 'f' });
+    const [second] = (await scripts.claim(keys, 1, 't2', settings)).tasks;
+    assert.equal(second.attempt, 2);
+    assert.equal(await scripts.fail(keys, second, 'err 2', 3, 0), FailOutcome.Retry);
+    const [third] = (await scripts.claim(keys, 1, 't3', settings)).tasks;
+    assert.equal(third.attempt, 3);
+    assert.equal(await scripts.fail(keys, third, 'err 3', 3, 0), FailOutcome.Dead);
+    const info = JSON.parse(String(await client.hGet(keys.deadInfo, 'f')));
+    assert.deepEqual([info.error, info.attempts], ['err 3', 3]);
+    assert.equal(await client.hGet(keys.attempts, 'f'), null);
+  });
+
+  it('release hands a task back under its due time without using an attempt, for the holder only', async () => {
+    const dueTimeMs = (await redisNowMs()) - 1;
+    await add('h', dueTimeMs);
+    const [task] = (await scripts.claim(keys, 1, 'holder', settings)).tasks;
+    assert.equal(await scripts.release(keys, [{ taskInfo: 'h', token: 'other', dueTimeMs }]), 0);
+    assert.equal(await scripts.release(keys, [task]), 1);
+    assert.equal(await score(keys.due, 'h'), dueTimeMs);
+    assert.equal(await score(keys.lease, 'h'), null);
+    assert.equal((await scripts.claim(keys, 1, 'again', settings)).tasks[0].attempt, 1);
+  });
+
+  it('remove cancels a due, a retrying and a running task; the runner can no longer retry it', async () => {
+    const now = await redisNowMs();
+    await add('due', now + 10_000);
+    assert.equal(await scripts.remove(keys, 'due'), true);
+    assert.equal(await scripts.remove(keys, 'due'), false);
+
+    await add('running', now - 1);
+    const [task] = (await scripts.claim(keys, 1, 'runner', settings)).tasks;
+    assert.equal(await scripts.remove(keys, 'running'), true);
+    assert.equal(await scripts.fail(keys, task, 'err', 3, 0), FailOutcome.NotHolder);
+    assert.equal(await score(keys.due, 'running'), null);
+    assert.equal(await score(keys.lease, 'running'), null);
+  });
+
+  it('a task re-added while it runs waits for the running lease instead of running twice at once', async () => {
+    await add('again', (await redisNowMs()) - 1);
+    const [task] = (await scripts.claim(keys, 1, 'first', { ...settings, leaseMs: 300 })).tasks;
+    await add('again', (await redisNowMs()) - 1);
+    assert.deepEqual((await scripts.claim(keys, 1, 'second', settings)).tasks, []);
+    const heldUntil = await score(keys.lease, 'again');
+    assert.equal(await score(keys.due, 'again'), heldUntil, 'the re-added task should wait for the lease');
+    assert.deepEqual(await scripts.complete(keys, [task]), []);
+    await sleep(350);
+    assert.deepEqual((await scripts.claim(keys, 1, 'second', settings)).tasks.map((t) => t.taskInfo), ['again']);
+  });
+});
