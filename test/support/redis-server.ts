@@ -14,9 +14,9 @@ export class RedisServerProcess {
     private readonly extraArgs: string[],
   ) {}
 
-  /** Starts one on a free port; `extraArgs` go to redis-server (e.g. `['--appendonly', 'yes']`). */
-  static async start(extraArgs: string[] = []): Promise<RedisServerProcess> {
-    const server = new RedisServerProcess(await freePort(), extraArgs);
+  /** Starts one (on a free port unless given); `extraArgs` go to redis-server (e.g. `['--appendonly', 'yes']`). */
+  static async start(extraArgs: string[] = [], port?: number): Promise<RedisServerProcess> {
+    const server = new RedisServerProcess(port ?? (await freePort()), extraArgs);
     await server.launch();
     return server;
   }
