@@ -203,7 +203,8 @@ export class RedisScheduler {
     this.listening = true;
     this.client.on('ready', this.onReconnect);
     this.renewTimer = setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
-    await this.warnIfEvictable();
+    // Neither may hang the caller while Redis is unreachable; both carry on in the background.
+    await waitAtMost(this.warnIfEvictable(), 2_000);
     await waitAtMost(this.subscribe(), 2_000);
     this.poller.request();
   }
@@ -566,9 +567,10 @@ export class RedisScheduler {
     if (!subscriber) return;
     subscriber.off('ready', this.onReconnect);
     try {
-      if (subscriber.isOpen) await subscriber.close();
-    } catch {
-      subscriber.destroy();
+      if (subscriber.isReady) await subscriber.close();
+      else if (subscriber.isOpen) subscriber.destroy();
+    } catch (err) {
+      this.log.debug('closing the subscriber:', errorMessage(err));
     }
   }
 }
