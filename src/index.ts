@@ -5,13 +5,6 @@ import { resolveOptions, type SchedulerOptions } from './engine/options';
 import { RedisScheduler, type SchedulerLogger, type TaskHandler } from './engine/scheduler';
 import * as schedulerBeta from './interfaces/redis_scheduler/beta';
 
-// The interface's handler type and the engine's must stay interchangeable.
-const sameHandlerType: [TaskHandler, schedulerBeta.TaskHandler] = [
-  (() => undefined) as schedulerBeta.TaskHandler,
-  (() => undefined) as TaskHandler,
-];
-void sameHandlerType;
-
 const channel = new Logging.Channel('redis_scheduler');
 const log: SchedulerLogger = {
   error: (...args) => channel.Error(...args),

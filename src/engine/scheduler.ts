@@ -5,23 +5,9 @@ import { resolveOptions, type SchedulerOptions } from './options';
 import { FailOutcome, Scripts, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
 import { SingleFlight, waitAtMost } from './single-flight';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
+import type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
 
-/** What a handler gets besides its taskInfo. */
-export interface TaskContext {
-  /** The handler name the task was added under. */
-  name: string;
-  /** 1 for the first run, 2 for the first retry, ... */
-  attempt: number;
-  /** 1 + maxRetries: the attempt after which a failure sends the task to the dead set. */
-  maxAttempts: number;
-  /** The due time given to addTask (Unix ms). */
-  dueTimeMs: number;
-  /** Fires when this node loses the task's lease (expired, or the task was removed) or hands it back at shutdown. */
-  signal: AbortSignal;
-}
-
-/** Runs a due task. Throwing (or rejecting) schedules a retry, or the dead set after the last attempt. */
-export type TaskHandler = (taskInfo: string, context: TaskContext) => void | Promise<void>;
+export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec };
 
 /** Where the engine writes what it does; the AntelopeJS module passes its Logging channel. */
 export interface SchedulerLogger {
@@ -29,34 +15,6 @@ export interface SchedulerLogger {
   warn(...args: unknown[]): void;
   info(...args: unknown[]): void;
   debug(...args: unknown[]): void;
-}
-
-/** One task for {@link RedisScheduler.addTasks}. */
-export interface TaskSpec {
-  name: string;
-  dueTimeMs: number;
-  taskInfo: string;
-}
-
-/** Counts of one handler name, from Redis. */
-export interface HandlerStats {
-  name: string;
-  /** Tasks scheduled or waiting for a retry. */
-  scheduled: number;
-  /** Tasks leased to a node right now. */
-  running: number;
-  /** Tasks given up after their last attempt. */
-  dead: number;
-  /** Whether this node has a handler for the name. */
-  handledHere: boolean;
-}
-
-/** A task in the dead set. */
-export interface DeadTask {
-  taskInfo: string;
-  error: string;
-  attempts: number;
-  diedAtMs: number;
 }
 
 /** A claim this node holds, from the claim until Redis has its outcome. */
