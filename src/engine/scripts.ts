@@ -48,11 +48,31 @@ export interface ClaimSettings {
   expiredError: string;
 }
 
+/**
+ * Longest wait for a script's reply. node-redis times out only commands not yet written, so a stalled
+ * server or a half-open connection would hold the claim loop until TCP keep-alive gives up, minutes
+ * later; with this the loop logs and carries on. A script that ran but whose reply came too late is
+ * safe: the leases it took expire and are reclaimed.
+ */
+const SCRIPT_TIMEOUT_MS = 10_000;
+
+async function withTimeout<T>(command: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis_scheduler: no reply to ${what} within ${SCRIPT_TIMEOUT_MS} ms`)), SCRIPT_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([command, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 class LuaScript {
   private readonly source: string;
   private readonly sha: string;
 
-  constructor(file: string) {
+  constructor(private readonly file: string) {
     this.source = readFileSync(join(__dirname, 'lua', file), 'utf8');
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
@@ -61,10 +81,10 @@ class LuaScript {
   async run<T>(client: RedisClient, keys: string[], args: string[]): Promise<T> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return (await client.sendCommand(['EVALSHA', this.sha, ...tail])) as T;
+      return (await withTimeout(client.sendCommand(['EVALSHA', this.sha, ...tail]), this.file)) as T;
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await client.sendCommand(['EVAL', this.source, ...tail])) as T;
+      return (await withTimeout(client.sendCommand(['EVAL', this.source, ...tail]), this.file)) as T;
     }
   }
 }
