@@ -72,9 +72,9 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
   it('does not run a future task early, and runs it when due', async () => {
     const { runs, handler } = recorder();
     setHandler('future', handler);
-    const dueTimeMs = Date.now() + 700;
+    const dueTimeMs = Date.now() + 1_000;
     await addTask('future', dueTimeMs, 'later');
-    await sleep(400);
+    await sleep(500);
     assert.equal(runs.length, 0, 'ran before its due time');
     await eventually(() => runs.length === 1, 5_000, 'the task to run');
     assert.ok(runs[0].atMs >= dueTimeMs, `ran at ${runs[0].atMs}, due at ${dueTimeMs}`);
@@ -94,10 +94,10 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
   it('removeTask cancels a scheduled task', async () => {
     const { runs, handler } = recorder();
     setHandler('cancel-due', handler);
-    await addTask('cancel-due', Date.now() + 500, 'doomed');
+    await addTask('cancel-due', Date.now() + 1_500, 'doomed');
     assert.equal(await removeTask('cancel-due', 'doomed'), true);
     assert.equal(await removeTask('cancel-due', 'doomed'), false);
-    await sleep(900);
+    await sleep(2_000);
     assert.equal(runs.length, 0);
     assert.equal(await dueScore('cancel-due', 'doomed'), null);
   });
@@ -110,7 +110,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     await addTask('cancel-retry', Date.now(), 'retry-me');
     await eventually(async () => runs.length === 1 && (await dueScore('cancel-retry', 'retry-me')) !== null, 5_000, 'the retry to be scheduled');
     assert.equal(await removeTask('cancel-retry', 'retry-me'), true);
-    await sleep(MODULE_OPTIONS.retryDelayMs! * 4);
+    await sleep(MODULE_OPTIONS.retryDelayMs! * 2);
     assert.equal(runs.length, 1, 'the cancelled retry ran');
     assert.equal(await dueScore('cancel-retry', 'retry-me'), null);
     assert.equal(await (await GetClient()).hGet(keys.forHandler('cancel-retry').attempts, 'retry-me'), null);
@@ -129,7 +129,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     assert.equal(await removeTask('cancel-running', 'busy'), true);
     assert.equal(runs[0].context.signal.aborted, true, 'the handler was not told');
     release();
-    await sleep(MODULE_OPTIONS.retryDelayMs! * 4);
+    await sleep(MODULE_OPTIONS.retryDelayMs! * 2);
     assert.equal(runs.length, 1, 'a removed task was retried');
     assert.equal(await dueScore('cancel-running', 'busy'), null);
     assert.equal(await isLeased('cancel-running', 'busy'), false);
@@ -142,7 +142,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     setHandler('always-fails', handler);
     await addTask('always-fails', Date.now(), 'poison');
     await eventually(async () => (await getDeadTasks('always-fails')).length === 1, 10_000, 'the dead set');
-    await sleep(MODULE_OPTIONS.retryDelayMs! * 3);
+    await sleep(MODULE_OPTIONS.retryDelayMs! * 2);
     assert.deepEqual(
       runs.map((r) => r.context.attempt),
       [1, 2, 3, 4],
@@ -163,7 +163,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     setHandler('flaky', handler);
     await addTask('flaky', Date.now(), 'payment');
     await eventually(() => runs.length === 2, 5_000, 'the retry');
-    await sleep(MODULE_OPTIONS.retryDelayMs! * 4);
+    await sleep(MODULE_OPTIONS.retryDelayMs! * 2);
     assert.deepEqual(runs.map((r) => r.context.attempt), [1, 2]);
     assert.equal(await dueScore('flaky', 'payment'), null);
   });
@@ -204,13 +204,13 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     const { runs, handler } = recorder();
     setHandler('exact', handler);
     await addTasks([
-      { name: 'exact', dueTimeMs: Date.now() + 400, taskInfo: 'a:b' },
-      { name: 'exact', dueTimeMs: Date.now() + 400, taskInfo: 'a' },
+      { name: 'exact', dueTimeMs: Date.now() + 1_500, taskInfo: 'a:b' },
+      { name: 'exact', dueTimeMs: Date.now() + 1_500, taskInfo: 'a' },
     ]);
     assert.equal(await removeTask('exact', 'a:'), false);
     assert.equal(await removeTask('exact', 'a:b'), true);
     await eventually(() => runs.length === 1, 5_000, 'the remaining task');
-    await sleep(200);
+    await sleep(300);
     assert.deepEqual(runs.map((r) => r.taskInfo), ['a']);
   });
 });

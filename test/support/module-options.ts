@@ -5,7 +5,7 @@ export const MODULE_OPTIONS: Partial<SchedulerOptions> = {
   keyPrefix: 'test:module',
   concurrency: 8,
   leaseMs: 3_000,
-  retryDelayMs: 150,
+  retryDelayMs: 600,
   safetyPollMs: 1_000,
   shutdownTimeoutMs: 1_000,
 };
