@@ -1,16 +1,34 @@
 /**
  * Runs an async job at most once at a time. A request made while it runs schedules exactly one
  * more run after it, so bursts of requests coalesce into batches instead of piling up.
+ * A request made while idle starts the job at the end of the current event-loop turn
+ * (setImmediate), so every request of one burst (say 16 handlers settling in the same turn) lands
+ * in the same run, and the commands of different jobs started in that turn share one socket write.
  * The job must not reject (it logs its own errors).
  */
 export class SingleFlight {
   private inFlight?: Promise<void>;
+  private starting?: Promise<void>;
   private requested = false;
 
   constructor(private readonly job: () => Promise<void>) {}
 
-  /** Starts the job now, or once more after the current run. */
+  /** Starts the job at the end of this turn, or once more after the current run. */
   request(): void {
+    if (this.inFlight) {
+      this.requested = true;
+      return;
+    }
+    this.starting ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.starting = undefined;
+        this.startNow();
+        resolve();
+      }),
+    );
+  }
+
+  private startNow(): void {
     if (this.inFlight) {
       this.requested = true;
       return;
@@ -19,14 +37,14 @@ export class SingleFlight {
       this.inFlight = undefined;
       if (this.requested) {
         this.requested = false;
-        this.request();
+        this.startNow();
       }
     });
   }
 
-  /** Resolves when no run is in flight or requested. */
+  /** Resolves when no run is in flight, starting or requested. */
   async settled(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
+    while (this.inFlight || this.starting) await (this.inFlight ?? this.starting);
   }
 }
 
