@@ -63,7 +63,10 @@ export interface DeadTask {
 interface HeldTask extends ClaimedTask {
   name: string;
   token: string;
-  abort: AbortController;
+  /** Created on the first read of the handler's signal: most handlers never read it. */
+  abort?: AbortController;
+  /** Why the task was aborted before its signal was created. */
+  abortReason?: Error;
   /** The handler succeeded; the acknowledgement is queued or in flight. */
   succeeded: boolean;
 }
@@ -335,7 +338,9 @@ export class RedisScheduler {
     const keys = this.keys.forHandler(name);
     const token = `${this.nodeId}:${++this.claimSeq}`;
     const { tasks, nextDelayMs } = await this.scripts.claim(keys, limit, token, this.claimSettings);
-    const claimed = tasks.map((task): HeldTask => ({ ...task, name, token, abort: new AbortController(), succeeded: false }));
+    const claimed = tasks.map(
+      (task): HeldTask => ({ taskInfo: task.taskInfo, dueTimeMs: task.dueTimeMs, attempt: task.attempt, name, token, succeeded: false }),
+    );
     if (!this.listening) {
       await this.handBack(claimed);
       return nextDelayMs;
@@ -367,7 +372,9 @@ export class RedisScheduler {
         attempt: task.attempt,
         maxAttempts: this.claimSettings.maxAttempts,
         dueTimeMs: task.dueTimeMs,
-        signal: task.abort.signal,
+        get signal() {
+          return signalOf(task);
+        },
       };
       let failure: unknown;
       let failed = false;
@@ -409,7 +416,7 @@ export class RedisScheduler {
     if (!this.isHeld(task)) return;
     this.untrack(task);
     this.log.warn(`lease on a task of "${task.name}" lost (${reason}); its handler is aborted`);
-    task.abort.abort(new Error(`redis_scheduler: ${reason}`));
+    abortTask(task, new Error(`redis_scheduler: ${reason}`));
   }
 
   private retryDelayMs(attempt: number): number {
@@ -490,7 +497,7 @@ export class RedisScheduler {
   private async handBack(tasks: HeldTask[]): Promise<void> {
     for (const task of tasks) {
       this.untrack(task);
-      task.abort.abort(new Error('redis_scheduler: the node is shutting down; the task was handed back'));
+      abortTask(task, new Error('redis_scheduler: the node is shutting down; the task was handed back'));
     }
     await Promise.all(
       [...groupByName(tasks)].map(async ([name, list]) => {
@@ -572,6 +579,21 @@ export class RedisScheduler {
       subscriber.destroy();
     }
   }
+}
+
+/** The task's AbortSignal, created on first use (already aborted if the task was). */
+function signalOf(task: HeldTask): AbortSignal {
+  if (!task.abort) {
+    task.abort = new AbortController();
+    if (task.abortReason) task.abort.abort(task.abortReason);
+  }
+  return task.abort.signal;
+}
+
+/** Fires the task's signal, or records the reason for when the handler first reads it. */
+function abortTask(task: HeldTask, reason: Error): void {
+  if (task.abort) task.abort.abort(reason);
+  else task.abortReason ??= reason;
 }
 
 function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {
