@@ -19,7 +19,8 @@
 
   Invariants: due and lease decisions use Redis TIME only. A task is never leased twice at once:
   a due entry whose task still holds a live lease (it was re-added while running) waits for that
-  lease to end. An expired lease counts as a used attempt, so a task that kills its node every
+  lease to end (lease and claims always hold the same members: every script writes or deletes
+  both together). An expired lease counts as a used attempt, so a task that kills its node every
   time ends in the dead set instead of cycling forever.
 ]]
 local due, lease, claims, attempts, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -51,13 +52,23 @@ end
 local result = { -1 }
 if limit > 0 then
   local entries = redis.call('ZRANGEBYSCORE', due, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit)
-  local hasLeases = redis.call('EXISTS', lease) == 1
-  local hasAttempts = redis.call('EXISTS', attempts) == 1
+  local members = {}
+  for i = 1, #entries, 2 do
+    members[#members + 1] = entries[i]
+  end
+  -- lease and claims always hold the same members, so one HMGET on claims finds the due entries
+  -- still running somewhere, and one HMGET on attempts reads every attempt count.
+  local holders, used = {}, {}
+  if #members > 0 and redis.call('EXISTS', claims) == 1 then
+    holders = redis.call('HMGET', claims, unpack(members))
+  end
+  if #members > 0 and redis.call('EXISTS', attempts) == 1 then
+    used = redis.call('HMGET', attempts, unpack(members))
+  end
   local taken, leaseArgs, claimArgs = {}, {}, {}
   local leaseUntilMs = nowMs + leaseMs
-  for i = 1, #entries, 2 do
-    local member, dueTimeMs = entries[i], entries[i + 1]
-    local heldUntil = hasLeases and redis.call('ZSCORE', lease, member)
+  for j, member in ipairs(members) do
+    local heldUntil = holders[j] and redis.call('ZSCORE', lease, member)
     if heldUntil then
       redis.call('ZADD', due, heldUntil, member)
     else
@@ -67,8 +78,8 @@ if limit > 0 then
       claimArgs[#claimArgs + 1] = member
       claimArgs[#claimArgs + 1] = token
       result[#result + 1] = member
-      result[#result + 1] = dueTimeMs
-      result[#result + 1] = (hasAttempts and usedAttempts(member) or 0) + 1
+      result[#result + 1] = entries[2 * j]
+      result[#result + 1] = (tonumber(used[j]) or 0) + 1
     end
   end
   if #taken > 0 then
