@@ -1,6 +1,6 @@
 // One scheduler node (engine or BullMQ Worker) in its own process, driven by bench-main over IPC.
 // Handlers are trivial: they record the run (task id, lateness) in memory; the driver asks for it.
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { createClient } from 'redis';
 import { RedisScheduler, type TaskContext } from '../src/engine/scheduler';
 import { ENGINE_PREFIX, TASK_NAME, taskIdOf, type BenchNodeSpec, type NodeCommand, type NodeEvent, type RunReport } from './bench-protocol';
@@ -12,6 +12,7 @@ class RunRecorder {
   private taskIds: number[] = [];
   private latenessMs: number[] = [];
   private lastRunAtMs = 0;
+  private cpuSince = process.cpuUsage();
 
   record(taskInfo: string, dueTimeMs: number): void {
     const nowMs = Date.now();
@@ -26,7 +27,9 @@ class RunRecorder {
 
   /** Hands over what was recorded and starts afresh. */
   take(): RunReport {
-    const report = { taskIds: this.taskIds, latenessMs: this.latenessMs, lastRunAtMs: this.lastRunAtMs };
+    const cpu = process.cpuUsage(this.cpuSince);
+    this.cpuSince = process.cpuUsage();
+    const report = { taskIds: this.taskIds, latenessMs: this.latenessMs, lastRunAtMs: this.lastRunAtMs, cpuMicros: cpu.user + cpu.system };
     this.taskIds = [];
     this.latenessMs = [];
     this.lastRunAtMs = 0;
@@ -54,6 +57,8 @@ async function startBullmq(spec: BenchNodeSpec, recorder: RunRecorder): Promise<
   client.on('error', () => undefined);
   // The due time is the job's timestamp plus the delay it was added with (job.delay is 0 once promoted).
   const processor = async (job: Job<string>) => recorder.record(job.data, job.timestamp + (job.opts.delay ?? 0));
+  // Loaded here only, so engine nodes do not carry BullMQ.
+  const { Worker } = await import('bullmq');
   const worker = new Worker<string>(TASK_NAME, processor, { connection: client, concurrency: spec.concurrency });
   worker.on('error', () => undefined);
   await worker.waitUntilReady();

@@ -25,6 +25,8 @@ export interface RunReport {
   latenessMs: number[];
   /** Date.now() of the last run, 0 if none. */
   lastRunAtMs: number;
+  /** CPU time (user + system) the process used since the last report, in µs. */
+  cpuMicros: number;
 }
 
 export type NodeCommand = { type: 'count' } | { type: 'report' } | { type: 'stop' };

@@ -21,6 +21,8 @@ export class NodeProcess {
   /** Forks a node and waits until it listens. */
   static async start(spec: BenchNodeSpec): Promise<NodeProcess> {
     const child = fork(join(__dirname, 'bench-node.js'), [], {
+      // For profiling, e.g. BENCH_NODE_ARGV="--cpu-prof --cpu-prof-dir=/tmp/bench-prof".
+      execArgv: process.env.BENCH_NODE_ARGV?.split(' ').filter(Boolean) ?? [],
       env: { ...process.env, BENCH_NODE_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -47,3 +47,9 @@ export async function clientCommands(client: AdminClient): Promise<{ total: numb
   // The two INFO calls above are counted too.
   return { total: Number(stats.get('total_commands_processed')) - 2, scripts };
 }
+
+/** CPU time redis-server used so far (user + system), in µs. */
+export async function redisCpuMicros(client: AdminClient): Promise<number> {
+  const cpu = await infoSection(client, 'cpu');
+  return (Number(cpu.get('used_cpu_user')) + Number(cpu.get('used_cpu_sys'))) * 1e6;
+}

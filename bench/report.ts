@@ -35,6 +35,8 @@ export const METRICS: MetricDef[] = [
   metric('drain.rate', 'drain', 'tasks/s', 'higher'),
   metric('drain.commandsPerTask', 'drain', 'Redis commands per task (incl. inside Lua)', 'lower'),
   metric('drain.scriptsPerTask', 'drain', 'Lua script calls per task', 'lower'),
+  metric('drain.nodeCpuUsPerTask', 'drain', 'node CPU µs per task (all nodes)', 'lower'),
+  metric('drain.redisCpuUsPerTask', 'drain', 'redis-server CPU µs per task', 'lower'),
   ...integrity('drain', 'drain'),
   ...lateness('spread', 'spread'),
   ...integrity('spread', 'spread'),

@@ -4,7 +4,7 @@ import { taskInfoOf, type BenchSystem } from './bench-protocol';
 import { startNodes, stopNodes, type NodeProcess } from './node-process';
 import { createProducer, type BenchTask, type Producer } from './producers';
 import type { BenchProfile } from './profiles';
-import { clientCommands, flushAll, resetStats, usedMemoryBytes, type AdminClient } from './redis-admin';
+import { clientCommands, flushAll, redisCpuMicros, resetStats, usedMemoryBytes, type AdminClient } from './redis-admin';
 import { countRuns, maxOf, quantile } from './stats';
 
 export type Figures = Record<string, number>;
@@ -64,6 +64,7 @@ interface CollectedRuns {
   taskIds: number[];
   latenessMs: number[];
   lastRunAtMs: number;
+  cpuMicros: number;
 }
 
 async function collectRuns(nodes: NodeProcess[]): Promise<CollectedRuns> {
@@ -72,6 +73,7 @@ async function collectRuns(nodes: NodeProcess[]): Promise<CollectedRuns> {
     taskIds: reports.flatMap((report) => report.taskIds),
     latenessMs: reports.flatMap((report) => report.latenessMs),
     lastRunAtMs: Math.max(0, ...reports.map((report) => report.lastRunAtMs)),
+    cpuMicros: reports.reduce((sum, report) => sum + report.cpuMicros, 0),
   };
 }
 
@@ -86,9 +88,13 @@ async function addBeforeDue(ctx: ScenarioContext, producer: Producer, tasks: Ben
 async function drainOn(ctx: ScenarioContext, nodes: NodeProcess[], producer: Producer, tag: string, count: number): Promise<Figures> {
   const dueTimeMs = Date.now() + ctx.profile.leadMs;
   await addBeforeDue(ctx, producer, makeTasks(tag, count, () => dueTimeMs), dueTimeMs);
+  // Start the counts afresh: commands, CPU of redis-server and of the nodes.
   await resetStats(ctx.admin);
+  await collectRuns(nodes);
+  const redisCpuBefore = await redisCpuMicros(ctx.admin);
   await waitForRuns(nodes, count, dueTimeMs + ctx.profile.runTimeoutMs, ctx.profile.settleMs);
   const runs = await collectRuns(nodes);
+  const redisCpu = (await redisCpuMicros(ctx.admin)) - redisCpuBefore;
   const commands = await clientCommands(ctx.admin);
   const { duplicates, missing } = countRuns(runs.taskIds, count);
   return {
@@ -97,6 +103,8 @@ async function drainOn(ctx: ScenarioContext, nodes: NodeProcess[], producer: Pro
     missing,
     commandsPerTask: commands.total / count,
     scriptsPerTask: commands.scripts / count,
+    nodeCpuUsPerTask: runs.cpuMicros / count,
+    redisCpuUsPerTask: redisCpu / count,
   };
 }
 
