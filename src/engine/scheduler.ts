@@ -173,16 +173,22 @@ export class RedisScheduler {
   /** Schedules many tasks with one script call per 1,000 tasks of a name. Checks all before writing any. */
   async addTasks(tasks: readonly TaskSpec[]): Promise<void> {
     if (!Array.isArray(tasks)) throw new TypeError('redis_scheduler: addTasks expects an array of { name, dueTimeMs, taskInfo }');
-    const byName = new Map<string, Array<[number, string]>>();
+    // name -> flat (dueTimeMs, taskInfo) pairs, the way add.lua takes them
+    const pairsByName = new Map<string, string[]>();
     for (const task of tasks) {
-      this.checkTask(task?.name, task?.dueTimeMs, task?.taskInfo);
-      const list = byName.get(task.name) ?? [];
-      list.push([task.dueTimeMs, task.taskInfo]);
-      byName.set(task.name, list);
+      let pairs = pairsByName.get(task?.name);
+      if (pairs) {
+        // The name passed every check with an earlier task of this call.
+        this.checkTaskFields(task.dueTimeMs, task.taskInfo);
+      } else {
+        this.checkTask(task?.name, task?.dueTimeMs, task?.taskInfo);
+        pairsByName.set(task.name, (pairs = []));
+      }
+      pairs.push(String(task.dueTimeMs), task.taskInfo);
     }
     const writes: Array<Promise<void>> = [];
-    for (const [name, list] of byName) {
-      for (let i = 0; i < list.length; i += ADD_CHUNK) writes.push(this.addChunk(name, list.slice(i, i + ADD_CHUNK)));
+    for (const [name, pairs] of pairsByName) {
+      for (let i = 0; i < pairs.length; i += 2 * ADD_CHUNK) writes.push(this.addChunk(name, pairs.slice(i, i + 2 * ADD_CHUNK)));
     }
     await Promise.all(writes);
   }
@@ -258,8 +264,7 @@ export class RedisScheduler {
 
   private checkTask(name: unknown, dueTimeMs: unknown, taskInfo: unknown): void {
     checkHandlerName(name);
-    checkDueTime(dueTimeMs);
-    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    this.checkTaskFields(dueTimeMs, taskInfo);
     if (!this.options.allowUnknownHandlers && !this.handlers.has(name)) {
       throw new Error(
         `redis_scheduler: unknown handler "${name}": register it with setHandler first, or set allowUnknownHandlers on producer-only nodes`,
@@ -267,8 +272,14 @@ export class RedisScheduler {
     }
   }
 
-  private async addChunk(name: string, tasks: Array<[number, string]>): Promise<void> {
-    const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, this.keys.wakeChannel, tasks);
+  private checkTaskFields(dueTimeMs: unknown, taskInfo: unknown): void {
+    checkDueTime(dueTimeMs);
+    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+  }
+
+  /** Adds tasks of one name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
+  private async addChunk(name: string, pairs: string[]): Promise<void> {
+    const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, this.keys.wakeChannel, pairs);
     if (delayMs >= 0 && this.handlers.has(name)) this.wakeWithin(delayMs);
   }
 

@@ -79,11 +79,12 @@ export class Scripts {
 
   constructor(private readonly client: RedisClient) {}
 
-  /** Adds tasks of one name; returns the wake-up delay it published, or -1 if none was needed. */
-  async add(keys: TaskKeys, namesKey: string, name: string, channel: string, tasks: Array<[number, string]>): Promise<number> {
-    const args = [name, channel];
-    for (const [dueTimeMs, taskInfo] of tasks) args.push(String(dueTimeMs), taskInfo);
-    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey], args));
+  /**
+   * Adds tasks of one name, given as flat (dueTimeMs, taskInfo) pairs; returns the wake-up delay it
+   * published, or -1 if none was needed.
+   */
+  async add(keys: TaskKeys, namesKey: string, name: string, channel: string, pairs: string[]): Promise<number> {
+    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey], [name, channel, ...pairs]));
   }
 
   /** Leases up to `limit` due tasks of one name under `token`. */
