@@ -4,8 +4,9 @@ import { createClient } from 'redis';
 import { RedisScheduler } from '../src/engine/scheduler';
 import { ENGINE_PREFIX, TASK_NAME, type BenchSystem } from './bench-protocol';
 
-/** One task to add. */
+/** One task to add (the shape of the engine's TaskSpec, so the engine takes the list as it is). */
 export interface BenchTask {
+  name: string;
   taskInfo: string;
   dueTimeMs: number;
 }
@@ -25,7 +26,7 @@ async function engineProducer(redisUrl: string): Promise<Producer> {
   const scheduler = new RedisScheduler(client, { keyPrefix: ENGINE_PREFIX, allowUnknownHandlers: true }, QUIET);
   return {
     addOne: (task) => scheduler.addTask(TASK_NAME, task.dueTimeMs, task.taskInfo),
-    addMany: (tasks) => scheduler.addTasks(tasks.map((task) => ({ name: TASK_NAME, ...task }))),
+    addMany: (tasks) => scheduler.addTasks(tasks),
     close: () => client.close(),
   };
 }
