@@ -1,9 +1,10 @@
 /**
  * Runs an async job at most once at a time. A request made while it runs schedules exactly one
  * more run after it, so bursts of requests coalesce into batches instead of piling up.
- * A request made while idle starts the job at the end of the current event-loop turn
- * (setImmediate), so every request of one burst (say 16 handlers settling in the same turn) lands
- * in the same run, and the commands of different jobs started in that turn share one socket write.
+ * A request made while idle starts the job once the current burst of promise callbacks is over
+ * (process.nextTick runs after the microtask queue drains), so every request of one burst (say 16
+ * handlers settling together) lands in the same run, and the commands of the jobs started then
+ * share one socket write.
  * The job must not reject (it logs its own errors).
  */
 export class SingleFlight {
@@ -13,14 +14,14 @@ export class SingleFlight {
 
   constructor(private readonly job: () => Promise<void>) {}
 
-  /** Starts the job at the end of this turn, or once more after the current run. */
+  /** Starts the job once this burst of callbacks is over, or once more after the current run. */
   request(): void {
     if (this.inFlight) {
       this.requested = true;
       return;
     }
     this.starting ??= new Promise<void>((resolve) =>
-      setImmediate(() => {
+      process.nextTick(() => {
         this.starting = undefined;
         this.startNow();
         resolve();
