@@ -1,4 +1,5 @@
-// `npm run bench [-- --runs N] [--json] [--smoke] [--only add,drain,...] [--systems engine,bullmq] [--backlog N]`
+// `npm run bench [-- --runs N] [--json] [--smoke] [--only add,drain,...] [--systems engine,bullmq]
+//   [--backlog N] [--concurrency N]`
 // Runs the engine and BullMQ side by side on one private redis-server, with the nodes as forked
 // processes, and prints a table of medians with ratios (or JSON).
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ function parseArgs(argv: string[]): BenchArgs {
   const profile = { ...(argv.includes('--smoke') ? SMOKE : FULL) };
   const backlog = valueOf('--backlog');
   if (backlog) profile.backlogTasks = Number(backlog);
+  const concurrency = valueOf('--concurrency');
+  if (concurrency) profile.concurrency = Number(concurrency);
   const only = valueOf('--only');
   const runs = Number(valueOf('--runs') ?? 1);
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error('--runs must be an integer from 1 to 10');
@@ -42,6 +45,8 @@ interface BenchHeader {
   bullmq: string;
   runs: number;
   profile: string;
+  nodes: number;
+  concurrency: number;
 }
 
 function bullmqVersion(): string {
@@ -59,6 +64,8 @@ async function header(admin: AdminClient, args: BenchArgs): Promise<BenchHeader>
     bullmq: bullmqVersion(),
     runs: args.runs,
     profile: args.profile.name,
+    nodes: args.profile.nodesPerScenario,
+    concurrency: args.profile.concurrency,
   };
 }
 
@@ -82,7 +89,7 @@ async function runOnce(args: BenchArgs, redisUrl: string, admin: AdminClient, ru
 
 function printText(head: BenchHeader, rows: ReturnType<typeof buildRows>): void {
   const lines = [
-    `redis_scheduler engine vs BullMQ ${head.bullmq} — profile ${head.profile}, median of ${head.runs} run(s)`,
+    `redis_scheduler engine vs BullMQ ${head.bullmq} — profile ${head.profile}, median of ${head.runs} run(s), ${head.nodes} nodes × concurrency ${head.concurrency}`,
     `machine: ${head.cpus} × ${head.cpuModel}, node ${head.node}, redis-server ${head.redis} (private, 127.0.0.1)`,
     '',
     renderTable(rows),
