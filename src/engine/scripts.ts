@@ -103,7 +103,8 @@ export class Scripts {
 
   /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
   async complete<T extends HeldClaim>(keys: TaskKeys, held: T[]): Promise<T[]> {
-    const args = held.flatMap((h) => [h.taskInfo, h.token]);
+    const args: string[] = [];
+    for (const h of held) args.push(h.taskInfo, h.token);
     const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
