@@ -23,7 +23,7 @@ describe('configuration', () => {
     ['shutdownTimeoutMs', null, /"shutdownTimeoutMs" must be an integer .*received null/],
     ['maxTaskInfoBytes', 0, /"maxTaskInfoBytes" must be an integer from 1/],
     ['allowUnknownHandlers', 'yes', /"allowUnknownHandlers" must be true or false, received "yes"/],
-    ['keyPrefix', '', /"keyPrefix" must be a non-empty string/],
+    ['keyPrefix', '', /"keyPrefix" must be a non-empty, well-formed string/],
     ['keyPrefix', 'a{b}', /without "\{" or "\}", received "a\{b\}"/],
     ['claimBatchSize', [], /"claimBatchSize" must be an integer .*received an array/],
   ];

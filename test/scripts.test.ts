@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import { KeySpace } from '../src/engine/keys';
-import { FailOutcome, Scripts, type ClaimSettings, type RedisClient } from '../src/engine/scripts';
+import { FailOutcome, Isolation, Scripts, type ClaimSettings, type RedisClient } from '../src/engine/scripts';
 
 const keySpace = new KeySpace('test:lua');
 const keys = keySpace.forHandler('job');
@@ -21,7 +21,7 @@ describe('Lua scripts', function () {
   }
 
   async function add(taskInfo: string, dueTimeMs: number): Promise<number> {
-    return scripts.add(keys, keySpace.names, 'job', keySpace.wakeChannel, [[dueTimeMs, taskInfo]]);
+    return scripts.add(keys, keySpace.names, 'job', keySpace.wakeChannel, [String(dueTimeMs), taskInfo]);
   }
 
   const score = async (key: string, member: string) => {
@@ -49,7 +49,7 @@ describe('Lua scripts', function () {
     const now = await redisNowMs();
     await add('due', now - 10);
     await add('future', now + 60_000);
-    const first = await scripts.claim(keys, 10, 'token-A', settings);
+    const first = await scripts.claim(keys, 10, 'token-A', 0, settings);
     assert.deepEqual(first.tasks.map((t) => t.taskInfo), ['due']);
     assert.equal(first.tasks[0].attempt, 1);
     assert.equal(first.tasks[0].dueTimeMs, now - 10);
@@ -59,7 +59,7 @@ describe('Lua scripts', function () {
     assert.ok(leaseExpiry! >= now + settings.leaseMs - 5 && leaseExpiry! <= (await redisNowMs()) + settings.leaseMs + 5);
     assert.equal(await score(keys.due, 'due'), null);
 
-    const second = await scripts.claim(keys, 10, 'token-B', settings);
+    const second = await scripts.claim(keys, 10, 'token-B', 0, settings);
     assert.deepEqual(second.tasks, [], 'a leased task was claimed twice');
     assert.ok(second.nextDelayMs > 0 && second.nextDelayMs <= settings.leaseMs, `next delay ${second.nextDelayMs}`);
   });
@@ -67,15 +67,15 @@ describe('Lua scripts', function () {
   it('claim respects its limit and reports 0 ms when more are due', async () => {
     const now = await redisNowMs();
     for (let i = 0; i < 5; i++) await add(`t${i}`, now - 100 + i);
-    const result = await scripts.claim(keys, 3, 'token', settings);
+    const result = await scripts.claim(keys, 3, 'token', 0, settings);
     assert.deepEqual(result.tasks.map((t) => t.taskInfo), ['t0', 't1', 't2']);
     assert.equal(result.nextDelayMs, 0);
   });
 
   it('claim reports the delay to the next due task, or -1 when there is none', async () => {
-    assert.equal((await scripts.claim(keys, 10, 'token', settings)).nextDelayMs, -1);
+    assert.equal((await scripts.claim(keys, 10, 'token', 0, settings)).nextDelayMs, -1);
     await add('later', (await redisNowMs()) + 5_000);
-    const { nextDelayMs } = await scripts.claim(keys, 10, 'token', settings);
+    const { nextDelayMs } = await scripts.claim(keys, 10, 'token', 0, settings);
     assert.ok(nextDelayMs > 4_000 && nextDelayMs <= 5_000, `next delay ${nextDelayMs}`);
   });
 
@@ -100,7 +100,7 @@ describe('Lua scripts', function () {
 
   it('complete removes the task for the holder and refuses a wrong token without changing anything', async () => {
     await add('x', (await redisNowMs()) - 1);
-    const [task] = (await scripts.claim(keys, 1, 'right', settings)).tasks;
+    const [task] = (await scripts.claim(keys, 1, 'right', 0, settings)).tasks;
     const refused = await scripts.complete(keys, [{ taskInfo: 'x', token: 'wrong' }]);
     assert.deepEqual(refused, [{ taskInfo: 'x', token: 'wrong' }]);
     assert.notEqual(await score(keys.lease, 'x'), null);
@@ -111,7 +111,7 @@ describe('Lua scripts', function () {
 
   it('renew extends a live lease for its holder and reports a lost one', async () => {
     await add('r', (await redisNowMs()) - 1);
-    const [task] = (await scripts.claim(keys, 1, 'holder', { ...settings, leaseMs: 1_000 })).tasks;
+    const [task] = (await scripts.claim(keys, 1, 'holder', 0, { ...settings, leaseMs: 1_000 })).tasks;
     const before = (await score(keys.lease, 'r'))!;
     const lost = await scripts.renew(keys, 20_000, [task, { taskInfo: 'r', token: 'stale' }]);
     assert.deepEqual(lost, [{ taskInfo: 'r', token: 'stale' }]);
@@ -122,9 +122,9 @@ describe('Lua scripts', function () {
     const dueTimeMs = (await redisNowMs()) - 1;
     await add('crash', dueTimeMs);
     await add('later', dueTimeMs + 50);
-    const [stale] = (await scripts.claim(keys, 1, 'dead-node', { ...settings, leaseMs: 100 })).tasks;
+    const [stale] = (await scripts.claim(keys, 1, 'dead-node', 0, { ...settings, leaseMs: 100 })).tasks;
     await sleep(150);
-    const reclaimed = await scripts.claim(keys, 1, 'live-node', settings);
+    const reclaimed = await scripts.claim(keys, 1, 'live-node', 0, settings);
     // back under its original due time, so it goes before tasks that became due after it
     assert.deepEqual(reclaimed.tasks.map((t) => [t.taskInfo, t.attempt, t.dueTimeMs]), [['crash', 2, dueTimeMs]]);
     const [live] = reclaimed.tasks;
@@ -141,11 +141,11 @@ describe('Lua scripts', function () {
     await add('poison', (await redisNowMs()) - 1);
     for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
       await sleep(attempt === 1 ? 0 : 60);
-      const { tasks } = await scripts.claim(keys, 1, `node-${attempt}`, { ...settings, leaseMs: 50 });
+      const { tasks } = await scripts.claim(keys, 1, `node-${attempt}`, 0, { ...settings, leaseMs: 50 });
       assert.deepEqual(tasks.map((t) => t.attempt), [attempt]);
     }
     await sleep(60);
-    assert.deepEqual((await scripts.claim(keys, 1, 'next', settings)).tasks, []);
+    assert.deepEqual((await scripts.claim(keys, 1, 'next', 0, settings)).tasks, []);
     assert.notEqual(await score(keys.dead, 'poison'), null);
     const info = JSON.parse(String(await client.hGet(keys.deadInfo, 'poison')));
     assert.equal(info.error, settings.expiredError);
@@ -154,21 +154,63 @@ describe('Lua scripts', function () {
     assert.equal(await score(keys.lease, 'poison'), null);
   });
 
+  it('a task whose lease expired is a suspect: only an idle caller gets it, alone, until it ends', async () => {
+    const now = await redisNowMs();
+    await add('crasher', now - 20);
+    await add('bystander', now - 10);
+    await scripts.claim(keys, 2, 'crashed-node', 0, { ...settings, leaseMs: 50 });
+    await sleep(80);
+    await add('newcomer', (await redisNowMs()) - 1);
+
+    const busy = await scripts.claim(keys, 10, 'busy-node', 3, settings);
+    assert.deepEqual(busy.tasks, [], 'a busy node took a suspect or a task behind it');
+    assert.equal(busy.isolation, Isolation.WaitForIdle);
+    assert.equal(busy.nextDelayMs, 0);
+
+    const idle = await scripts.claim(keys, 10, 'idle-node', 0, settings);
+    assert.deepEqual(idle.tasks.map((t) => [t.taskInfo, t.attempt]), [['crasher', 2]]);
+    assert.equal(idle.isolation, Isolation.RunAlone);
+
+    const [bystander] = (await scripts.claim(keys, 10, 'other-idle-node', 0, settings)).tasks;
+    assert.equal(bystander.taskInfo, 'bystander');
+    assert.deepEqual(await scripts.complete(keys, [bystander]), []);
+    assert.equal(await client.sIsMember(keys.suspects, 'bystander'), 0, 'success clears the suspicion');
+
+    assert.equal(await scripts.fail(keys, idle.tasks[0], 'handler error', 3, 60_000), FailOutcome.Retry);
+    assert.equal(await client.sIsMember(keys.suspects, 'crasher'), 0, 'a handler failure is not a crash');
+    const after = await scripts.claim(keys, 10, 'busy-node', 3, settings);
+    assert.deepEqual(after.tasks.map((t) => t.taskInfo), ['newcomer']);
+    assert.equal(after.isolation, Isolation.None);
+  });
+
+  it('releaseClaim hands back what a claim leased when its reply was lost, without using an attempt', async () => {
+    const dueTimeMs = (await redisNowMs()) - 5;
+    await add('lost', dueTimeMs);
+    await add('kept', dueTimeMs + 1);
+    await scripts.claim(keys, 1, 'lost-reply', 0, settings);
+    const [kept] = (await scripts.claim(keys, 1, 'received', 0, settings)).tasks;
+    assert.equal(await scripts.releaseClaim(keys, 'lost-reply'), 1);
+    assert.equal(await score(keys.due, 'lost'), dueTimeMs);
+    assert.equal(await score(keys.lease, 'lost'), null);
+    assert.equal(await client.hGet(keys.claims, 'kept'), kept.token, 'another claim was released');
+    assert.equal((await scripts.claim(keys, 1, 'again', 0, settings)).tasks[0].attempt, 1);
+  });
+
   it('fail schedules a retry after the delay by Redis time, then the dead set after the last attempt', async () => {
     await add('f', (await redisNowMs()) - 1);
-    const [first] = (await scripts.claim(keys, 1, 't1', settings)).tasks;
+    const [first] = (await scripts.claim(keys, 1, 't1', 0, settings)).tasks;
     const beforeFail = await redisNowMs();
     assert.equal(await scripts.fail(keys, first, 'err 1', 3, 5_000), FailOutcome.Retry);
     const retryAt = (await score(keys.due, 'f'))!;
     assert.ok(retryAt >= beforeFail + 5_000 - 1 && retryAt <= (await redisNowMs()) + 5_000, `retry at ${retryAt}`);
     assert.equal(await client.hGet(keys.attempts, 'f'), '1');
-    assert.deepEqual((await scripts.claim(keys, 1, 'early', settings)).tasks, [], 'a retry was claimed before its delay');
+    assert.deepEqual((await scripts.claim(keys, 1, 'early', 0, settings)).tasks, [], 'a retry was claimed before its delay');
 
     await client.zAdd(keys.due, { score: 0, value: 'f' });
-    const [second] = (await scripts.claim(keys, 1, 't2', settings)).tasks;
+    const [second] = (await scripts.claim(keys, 1, 't2', 0, settings)).tasks;
     assert.equal(second.attempt, 2);
     assert.equal(await scripts.fail(keys, second, 'err 2', 3, 0), FailOutcome.Retry);
-    const [third] = (await scripts.claim(keys, 1, 't3', settings)).tasks;
+    const [third] = (await scripts.claim(keys, 1, 't3', 0, settings)).tasks;
     assert.equal(third.attempt, 3);
     assert.equal(await scripts.fail(keys, third, 'err 3', 3, 0), FailOutcome.Dead);
     const info = JSON.parse(String(await client.hGet(keys.deadInfo, 'f')));
@@ -179,12 +221,12 @@ describe('Lua scripts', function () {
   it('release hands a task back under its due time without using an attempt, for the holder only', async () => {
     const dueTimeMs = (await redisNowMs()) - 1;
     await add('h', dueTimeMs);
-    const [task] = (await scripts.claim(keys, 1, 'holder', settings)).tasks;
+    const [task] = (await scripts.claim(keys, 1, 'holder', 0, settings)).tasks;
     assert.equal(await scripts.release(keys, [{ taskInfo: 'h', token: 'other', dueTimeMs }]), 0);
     assert.equal(await scripts.release(keys, [task]), 1);
     assert.equal(await score(keys.due, 'h'), dueTimeMs);
     assert.equal(await score(keys.lease, 'h'), null);
-    assert.equal((await scripts.claim(keys, 1, 'again', settings)).tasks[0].attempt, 1);
+    assert.equal((await scripts.claim(keys, 1, 'again', 0, settings)).tasks[0].attempt, 1);
   });
 
   it('remove cancels a due, a retrying and a running task; the runner can no longer retry it', async () => {
@@ -194,7 +236,7 @@ describe('Lua scripts', function () {
     assert.equal(await scripts.remove(keys, 'due'), false);
 
     await add('running', now - 1);
-    const [task] = (await scripts.claim(keys, 1, 'runner', settings)).tasks;
+    const [task] = (await scripts.claim(keys, 1, 'runner', 0, settings)).tasks;
     assert.equal(await scripts.remove(keys, 'running'), true);
     assert.equal(await scripts.fail(keys, task, 'err', 3, 0), FailOutcome.NotHolder);
     assert.equal(await score(keys.due, 'running'), null);
@@ -203,13 +245,13 @@ describe('Lua scripts', function () {
 
   it('a task re-added while it runs waits for the running lease instead of running twice at once', async () => {
     await add('again', (await redisNowMs()) - 1);
-    const [task] = (await scripts.claim(keys, 1, 'first', { ...settings, leaseMs: 300 })).tasks;
+    const [task] = (await scripts.claim(keys, 1, 'first', 0, { ...settings, leaseMs: 300 })).tasks;
     await add('again', (await redisNowMs()) - 1);
-    assert.deepEqual((await scripts.claim(keys, 1, 'second', settings)).tasks, []);
+    assert.deepEqual((await scripts.claim(keys, 1, 'second', 0, settings)).tasks, []);
     const heldUntil = await score(keys.lease, 'again');
     assert.equal(await score(keys.due, 'again'), heldUntil, 'the re-added task should wait for the lease');
     assert.deepEqual(await scripts.complete(keys, [task]), []);
     await sleep(350);
-    assert.deepEqual((await scripts.claim(keys, 1, 'second', settings)).tasks.map((t) => t.taskInfo), ['again']);
+    assert.deepEqual((await scripts.claim(keys, 1, 'second', 0, settings)).tasks.map((t) => t.taskInfo), ['again']);
   });
 });

@@ -12,6 +12,8 @@ export interface TaskKeys {
   dead: string;
   /** HASH taskInfo -> JSON `{ error, attempts, diedAtMs }` of a dead task. */
   deadInfo: string;
+  /** SET of tasks whose last lease expired: they run alone until they next end (see claim.lua). */
+  suspects: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export class KeySpace {
       attempts: `${this.tag}:attempts:${name}`,
       dead: `${this.tag}:dead:${name}`,
       deadInfo: `${this.tag}:dead-info:${name}`,
+      suspects: `${this.tag}:suspects:${name}`,
     };
   }
 }

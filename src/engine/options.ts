@@ -59,9 +59,9 @@ const integer =
 
 const CHECKS: Record<keyof SchedulerOptions, Check> = {
   keyPrefix: (value) =>
-    typeof value === 'string' && value.length > 0 && value.length <= 200 && !/[{}]/.test(value)
+    typeof value === 'string' && value.length > 0 && value.length <= 200 && !/[{}]/.test(value) && value.isWellFormed()
       ? undefined
-      : 'a non-empty string of at most 200 characters without "{" or "}"',
+      : 'a non-empty, well-formed string of at most 200 characters without "{" or "}"',
   concurrency: integer(1, 10_000),
   leaseMs: integer(100, 24 * 3_600_000),
   maxRetries: integer(0, 1_000),
@@ -93,7 +93,7 @@ export function resolveOptions(input: unknown = {}): SchedulerOptions {
   }
   const merged: Record<string, unknown> = { ...DEFAULT_OPTIONS };
   for (const [field, value] of Object.entries(input)) {
-    if (!(field in CHECKS)) {
+    if (!Object.hasOwn(CHECKS, field)) {
       throw new TypeError(
         `redis_scheduler config: unknown field "${field}"; expected one of ${Object.keys(CHECKS).join(', ')}`,
       );

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { KeySpace, type TaskKeys } from './keys';
 import { resolveOptions, type SchedulerOptions } from './options';
-import { FailOutcome, Scripts, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
+import { FailOutcome, Isolation, Scripts, type ClaimResult, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
 import { SingleFlight, waitAtMost } from './single-flight';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
 import type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
@@ -20,7 +20,10 @@ export interface SchedulerLogger {
 /** A claim this node holds, from the claim until Redis has its outcome. */
 interface HeldTask extends ClaimedTask {
   name: string;
-  abort: AbortController;
+  /** Created on the first read of the handler's signal: most handlers never read it. */
+  abort?: AbortController;
+  /** Why the task was aborted before its signal was created. */
+  abortReason?: Error;
   /** The handler succeeded; the acknowledgement is queued or in flight. */
   succeeded: boolean;
 }
@@ -37,6 +40,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const ERROR_RETRY_MS = 1_000;
 const ADD_CHUNK = 1_000;
 const MAX_ERROR_CHARS = 4_096;
+const MAX_DEAD_TASKS_LIMIT = 100_000;
+/** At shutdown, how long each Redis write may take once shutdownTimeoutMs is spent (Redis may be down). */
+const SHUTDOWN_REDIS_GRACE_MS = 2_000;
 
 /**
  * The scheduling engine: a plain class over a node-redis client, free of AntelopeJS.
@@ -66,6 +72,12 @@ export class RedisScheduler {
   private running = 0;
   private idleWaiters: Array<() => void> = [];
   private backlog = false;
+  /** A suspect (its last lease expired: it may crash its node) running alone: claim nothing else. */
+  private isolatedTask?: HeldTask;
+  /** A suspect is next in line: claim nothing more until idle, then take it alone. */
+  private awaitingIdle = false;
+  /** Hand-backs of claims whose reply was lost, in flight. */
+  private readonly lostClaimReleases = new Set<Promise<void>>();
   private claimSeq = 0;
   private nameCursor = 0;
   private evictionChecked = false;
@@ -111,6 +123,7 @@ export class RedisScheduler {
 
   /** Forgets a handler; its tasks stay in Redis for nodes that have it. Running ones finish. */
   removeHandler(name: string): void {
+    checkHandlerName(name);
     this.handlers.delete(name);
   }
 
@@ -127,16 +140,22 @@ export class RedisScheduler {
   /** Schedules many tasks with one script call per 1,000 tasks of a name. Checks all before writing any. */
   async addTasks(tasks: readonly TaskSpec[]): Promise<void> {
     if (!Array.isArray(tasks)) throw new TypeError('redis_scheduler: addTasks expects an array of { name, dueTimeMs, taskInfo }');
-    const byName = new Map<string, Array<[number, string]>>();
+    // name -> flat (dueTimeMs, taskInfo) pairs, the way add.lua takes them
+    const pairsByName = new Map<string, string[]>();
     for (const task of tasks) {
-      this.checkTask(task?.name, task?.dueTimeMs, task?.taskInfo);
-      const list = byName.get(task.name) ?? [];
-      list.push([task.dueTimeMs, task.taskInfo]);
-      byName.set(task.name, list);
+      let pairs = pairsByName.get(task?.name);
+      if (pairs) {
+        // The name passed every check with an earlier task of this call.
+        this.checkTaskFields(task.dueTimeMs, task.taskInfo);
+      } else {
+        this.checkTask(task?.name, task?.dueTimeMs, task?.taskInfo);
+        pairsByName.set(task.name, (pairs = []));
+      }
+      pairs.push(String(task.dueTimeMs), task.taskInfo);
     }
     const writes: Array<Promise<void>> = [];
-    for (const [name, list] of byName) {
-      for (let i = 0; i < list.length; i += ADD_CHUNK) writes.push(this.addChunk(name, list.slice(i, i + ADD_CHUNK)));
+    for (const [name, pairs] of pairsByName) {
+      for (let i = 0; i < pairs.length; i += 2 * ADD_CHUNK) writes.push(this.addChunk(name, pairs.slice(i, i + 2 * ADD_CHUNK)));
     }
     await Promise.all(writes);
   }
@@ -199,6 +218,9 @@ export class RedisScheduler {
   /** The oldest dead tasks of a name (most `limit`), with their last error and attempt count. */
   async getDeadTasks(name: string, limit = 100): Promise<DeadTask[]> {
     checkHandlerName(name);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_DEAD_TASKS_LIMIT) {
+      throw new RangeError(`redis_scheduler: getDeadTasks limit must be an integer from 1 to ${MAX_DEAD_TASKS_LIMIT}, received ${String(limit)}`);
+    }
     const keys = this.keys.forHandler(name);
     const members = (await this.client.sendCommand(['ZRANGE', keys.dead, '0', String(limit - 1)])) as string[];
     if (members.length === 0) return [];
@@ -213,8 +235,7 @@ export class RedisScheduler {
 
   private checkTask(name: unknown, dueTimeMs: unknown, taskInfo: unknown): void {
     checkHandlerName(name);
-    checkDueTime(dueTimeMs);
-    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    this.checkTaskFields(dueTimeMs, taskInfo);
     if (!this.options.allowUnknownHandlers && !this.handlers.has(name)) {
       throw new Error(
         `redis_scheduler: unknown handler "${name}": register it with setHandler first, or set allowUnknownHandlers on producer-only nodes`,
@@ -222,8 +243,14 @@ export class RedisScheduler {
     }
   }
 
-  private async addChunk(name: string, tasks: Array<[number, string]>): Promise<void> {
-    const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, this.keys.wakeChannel, tasks);
+  private checkTaskFields(dueTimeMs: unknown, taskInfo: unknown): void {
+    checkDueTime(dueTimeMs);
+    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+  }
+
+  /** Adds tasks of one name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
+  private async addChunk(name: string, pairs: string[]): Promise<void> {
+    const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, this.keys.wakeChannel, pairs);
     if (delayMs >= 0 && this.handlers.has(name)) this.wakeWithin(delayMs);
   }
 
@@ -263,7 +290,7 @@ export class RedisScheduler {
     try {
       for (const name of this.handlerNamesInTurn()) {
         const free = this.options.concurrency - this.running;
-        if (free <= 0) {
+        if (free <= 0 || this.claimingPaused()) {
           backlog = true;
           break;
         }
@@ -276,8 +303,14 @@ export class RedisScheduler {
       nextDelayMs = Math.min(nextDelayMs, ERROR_RETRY_MS);
     }
     this.backlog = backlog;
-    if (backlog && this.running < this.options.concurrency) this.poller.request();
+    // More is due and there is room: go on at once. Otherwise a handler's end triggers the next poll.
+    if (backlog && this.running < this.options.concurrency && !this.claimingPaused()) this.poller.request();
     this.wakeWithin(nextDelayMs);
+  }
+
+  /** A suspect runs alone here, or waits for this node to be idle. */
+  private claimingPaused(): boolean {
+    return this.isolatedTask !== undefined || (this.awaitingIdle && this.running > 0);
   }
 
   /** Handler names, starting one further each pass so a busy name cannot starve the others. */
@@ -292,14 +325,39 @@ export class RedisScheduler {
   private async claimAndRun(name: string, limit: number): Promise<number> {
     const keys = this.keys.forHandler(name);
     const token = `${this.nodeId}:${++this.claimSeq}`;
-    const { tasks, nextDelayMs } = await this.scripts.claim(keys, limit, token, this.claimSettings);
-    const claimed = tasks.map((task): HeldTask => ({ ...task, name, abort: new AbortController(), succeeded: false }));
+    const runningHere = this.running;
+    let result: ClaimResult;
+    try {
+      result = await this.scripts.claim(keys, limit, token, runningHere, this.claimSettings);
+    } catch (err) {
+      this.releaseLostClaim(keys, token);
+      throw err;
+    }
+    const claimed = result.tasks.map((task): HeldTask => ({ ...task, name, succeeded: false }));
+    if (result.isolation === Isolation.WaitForIdle) this.awaitingIdle = true;
+    else if (runningHere === 0) this.awaitingIdle = false;
     if (!this.listening) {
       await this.handBack(claimed);
-      return nextDelayMs;
+      return result.nextDelayMs;
     }
+    if (result.isolation === Isolation.RunAlone) this.isolatedTask = claimed[0];
     for (const task of claimed) this.run(task);
-    return nextDelayMs;
+    return result.nextDelayMs;
+  }
+
+  /**
+   * The claim script may have run even though its reply was lost: hand back what it leased (sent
+   * once the connection is back) so those tasks neither wait for their lease nor lose an attempt.
+   */
+  private releaseLostClaim(keys: TaskKeys, token: string): void {
+    const release = this.scripts
+      .releaseClaim(keys, token)
+      .then((count) => {
+        if (count > 0) this.log.warn(`handed back ${count} task(s) of a claim whose reply was lost`);
+      })
+      .catch((err: unknown) => this.log.warn(`could not hand back a lost claim (${errorMessage(err)}); its tasks run after their lease`))
+      .finally(() => this.lostClaimReleases.delete(release));
+    this.lostClaimReleases.add(release);
   }
 
   // ---- running ----
@@ -325,7 +383,9 @@ export class RedisScheduler {
         attempt: task.attempt,
         maxAttempts: this.claimSettings.maxAttempts,
         dueTimeMs: task.dueTimeMs,
-        signal: task.abort.signal,
+        get signal() {
+          return signalOf(task);
+        },
       };
       let failure: unknown;
       let failed = false;
@@ -347,6 +407,7 @@ export class RedisScheduler {
     } finally {
       this.running--;
       if (this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (this.isolatedTask === task) this.isolatedTask = undefined;
       if (this.backlog) this.poller.request();
     }
   }
@@ -367,7 +428,7 @@ export class RedisScheduler {
     if (!this.isHeld(task)) return;
     this.untrack(task);
     this.log.warn(`lease on a task of "${task.name}" lost (${reason}); its handler is aborted`);
-    task.abort.abort(new Error(`redis_scheduler: ${reason}`));
+    abortTask(task, new Error(`redis_scheduler: ${reason}`));
   }
 
   private retryDelayMs(attempt: number): number {
@@ -448,7 +509,7 @@ export class RedisScheduler {
   private async handBack(tasks: HeldTask[]): Promise<void> {
     for (const task of tasks) {
       this.untrack(task);
-      task.abort.abort(new Error('redis_scheduler: the node is shutting down; the task was handed back'));
+      abortTask(task, new Error('redis_scheduler: the node is shutting down; the task was handed back'));
     }
     await Promise.all(
       [...groupByName(tasks)].map(async ([name, list]) => {
@@ -484,37 +545,61 @@ export class RedisScheduler {
     if (this.handlers.has(message.slice(space + 1)) && Number.isFinite(delayMs)) this.wakeWithin(delayMs);
   }
 
+  /** Warns once if Redis may evict keys (an evicted key is a lost task). */
   private async warnIfEvictable(): Promise<void> {
     if (this.evictionChecked) return;
     this.evictionChecked = true;
-    try {
-      const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
-      const policy = Array.isArray(reply) ? String(reply[1]) : String((reply as Record<string, unknown>)['maxmemory-policy']);
-      if (!SAFE_EVICTION_POLICIES.has(policy)) {
-        this.log.warn(
-          `Redis maxmemory-policy is "${policy}": under memory pressure Redis may evict task keys and lose tasks. Set maxmemory-policy to "noeviction".`,
-        );
-      }
-    } catch (err) {
-      this.log.debug('could not read maxmemory-policy:', errorMessage(err));
+    const policy = await this.readEvictionPolicy();
+    if (policy === undefined) {
+      this.log.warn('could not read Redis maxmemory-policy; make sure it is "noeviction", or Redis may evict task keys and lose tasks');
+    } else if (!SAFE_EVICTION_POLICIES.has(policy)) {
+      this.log.warn(
+        `Redis maxmemory-policy is "${policy}": under memory pressure Redis may evict task keys and lose tasks. Set maxmemory-policy to "noeviction".`,
+      );
     }
   }
 
+  /** maxmemory-policy from CONFIG GET, else from INFO memory (managed Redis often disables CONFIG). */
+  private async readEvictionPolicy(): Promise<string | undefined> {
+    try {
+      const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
+      return Array.isArray(reply) ? String(reply[1]) : String((reply as Record<string, unknown>)['maxmemory-policy']);
+    } catch (err) {
+      this.log.debug('CONFIG GET maxmemory-policy failed:', errorMessage(err));
+    }
+    try {
+      const info = String(await this.client.sendCommand(['INFO', 'memory']));
+      return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    } catch (err) {
+      this.log.debug('INFO memory failed:', errorMessage(err));
+      return undefined;
+    }
+  }
+
+  /**
+   * Bounded even while Redis is down: handlers get shutdownTimeoutMs, each Redis write after that
+   * gets SHUTDOWN_REDIS_GRACE_MS. A task not handed back keeps its lease and runs again after it.
+   */
   private async shutdown(): Promise<void> {
+    const deadlineMs = performance.now() + this.options.shutdownTimeoutMs;
+    const timeLeftMs = () => Math.max(0, deadlineMs - performance.now());
+    const grace = (step: Promise<unknown>) => waitAtMost(step, SHUTDOWN_REDIS_GRACE_MS);
     this.clearWakeTimer();
     this.client.off('ready', this.onReconnect);
-    await this.closeSubscriber();
-    await this.poller.settled();
+    await grace(this.closeSubscriber());
+    await waitAtMost(this.poller.settled(), timeLeftMs() + SHUTDOWN_REDIS_GRACE_MS);
     if (this.running > 0) {
-      await waitAtMost(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), this.options.shutdownTimeoutMs);
+      await waitAtMost(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), timeLeftMs());
     }
     const stillRunning = [...this.held.values()].flatMap((tasks) => [...tasks.values()]).filter((task) => !task.succeeded);
-    await this.handBack(stillRunning);
-    await this.acker.settled();
+    if (!(await grace(this.handBack(stillRunning)))) {
+      this.log.error(`Redis did not answer: ${stillRunning.length} task(s) not handed back run again after their lease`);
+    }
+    await grace(this.acker.settled());
     clearTimeout(this.ackRetryTimer);
     this.ackRetryTimer = undefined;
-    if (this.ackQueue.length > 0) await this.flushAcks();
-    await this.renewer.settled();
+    if (this.ackQueue.length > 0) await grace(this.flushAcks());
+    await grace(Promise.all([this.renewer.settled(), ...this.lostClaimReleases]));
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
   }
@@ -531,6 +616,21 @@ export class RedisScheduler {
       this.log.debug('closing the subscriber:', errorMessage(err));
     }
   }
+}
+
+/** The task's AbortSignal, created on first use (already aborted if the task was). */
+function signalOf(task: HeldTask): AbortSignal {
+  if (!task.abort) {
+    task.abort = new AbortController();
+    if (task.abortReason) task.abort.abort(task.abortReason);
+  }
+  return task.abort.signal;
+}
+
+/** Fires the task's signal, or records the reason for when the handler first reads it. */
+function abortTask(task: HeldTask, reason: Error): void {
+  if (task.abort) task.abort.abort(reason);
+  else task.abortReason ??= reason;
 }
 
 function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {

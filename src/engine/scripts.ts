@@ -28,11 +28,22 @@ export interface ClaimedTask {
   attempt: number;
 }
 
+/** What `claim.lua` says about suspects: tasks whose last lease expired (they may crash their node). */
+export enum Isolation {
+  /** No suspect involved. */
+  None = 0,
+  /** The one task claimed is a suspect: run it alone, claim nothing else until it ends. */
+  RunAlone = 1,
+  /** A suspect is next in line: claim nothing more until this node is idle. */
+  WaitForIdle = 2,
+}
+
 /** What `claim.lua` returns. */
 export interface ClaimResult {
   tasks: ClaimedTask[];
   /** ms until the next due task or lease expiry of that name (0: more are due now; -1: none). */
   nextDelayMs: number;
+  isolation: Isolation;
 }
 
 /** A task held under a claim token, as the token-checking scripts take it. */
@@ -98,35 +109,46 @@ export class Scripts {
   private readonly renewScript = new LuaScript('renew.lua');
   private readonly releaseScript = new LuaScript('release.lua');
   private readonly removeScript = new LuaScript('remove.lua');
+  private readonly releaseClaimScript = new LuaScript('release-claim.lua');
 
   constructor(private readonly client: RedisClient) {}
 
-  /** Adds tasks of one name; returns the wake-up delay it published, or -1 if none was needed. */
-  async add(keys: TaskKeys, namesKey: string, name: string, channel: string, tasks: Array<[number, string]>): Promise<number> {
-    const args = [name, channel];
-    for (const [dueTimeMs, taskInfo] of tasks) args.push(String(dueTimeMs), taskInfo);
-    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey], args));
+  /**
+   * Adds tasks of one name, given as flat (dueTimeMs, taskInfo) pairs; returns the wake-up delay it
+   * published, or -1 if none was needed.
+   */
+  async add(keys: TaskKeys, namesKey: string, name: string, channel: string, pairs: string[]): Promise<number> {
+    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey, keys.suspects], [name, channel, ...pairs]));
   }
 
-  /** Leases up to `limit` due tasks of one name; `token` must be unique to this call. */
-  async claim(keys: TaskKeys, limit: number, token: string, settings: ClaimSettings): Promise<ClaimResult> {
+  /**
+   * Leases up to `limit` due tasks of one name; `token` must be unique to this call.
+   * `runningHere`: handlers the caller runs now (a suspect is only given to an idle caller).
+   */
+  async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
       this.client,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo],
-      [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
+      [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError, String(runningHere)],
     );
     const tasks: ClaimedTask[] = [];
-    for (let i = 1; i < reply.length; i += 3) {
+    for (let i = 2; i < reply.length; i += 3) {
       const dueTimeMs = String(reply[i + 1]);
       tasks.push({ taskInfo: String(reply[i]), token: `${token}|${dueTimeMs}`, dueTimeMs: Number(dueTimeMs), attempt: Number(reply[i + 2]) });
     }
-    return { tasks, nextDelayMs: Number(reply[0]) };
+    return { tasks, nextDelayMs: Number(reply[0]), isolation: Number(reply[1]) as Isolation };
+  }
+
+  /** After a claim whose reply was lost: hands back what it leased, without using an attempt. */
+  async releaseClaim(keys: TaskKeys, token: string): Promise<number> {
+    return Number(await this.releaseClaimScript.run(this.client, [keys.due, keys.lease, keys.claims], [token]));
   }
 
   /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
   async complete<T extends HeldClaim>(keys: TaskKeys, held: T[]): Promise<T[]> {
-    const args = held.flatMap((h) => [h.taskInfo, h.token]);
-    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts], args);
+    const args: string[] = [];
+    for (const h of held) args.push(h.taskInfo, h.token);
+    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts, keys.suspects], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
 
@@ -134,7 +156,7 @@ export class Scripts {
   async fail(keys: TaskKeys, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
       this.client,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
       [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs))],
     );
     return Number(reply) as FailOutcome;
@@ -155,7 +177,7 @@ export class Scripts {
 
   /** Cancels a task in every state; returns whether it was found. */
   async remove(keys: TaskKeys, taskInfo: string): Promise<boolean> {
-    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts], [taskInfo]);
+    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts, keys.suspects], [taskInfo]);
     return Number(reply) === 1;
   }
 }

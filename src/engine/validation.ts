@@ -50,6 +50,8 @@ export function checkTaskInfo(taskInfo: unknown, maxBytes: number): asserts task
   if (!taskInfo.isWellFormed()) {
     throw new TypeError('redis_scheduler: taskInfo contains a lone UTF-16 surrogate and cannot be stored exactly');
   }
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: short strings need no count.
+  if (taskInfo.length * 3 <= maxBytes) return;
   const bytes = Buffer.byteLength(taskInfo, 'utf8');
   if (bytes > maxBytes) {
     throw new RangeError(`redis_scheduler: taskInfo is ${bytes} bytes, more than maxTaskInfoBytes (${maxBytes})`);

@@ -4,6 +4,7 @@
   KEYS[1] due       ZSET  taskInfo -> due time (Unix ms)
   KEYS[2] attempts  HASH  taskInfo -> attempts already used
   KEYS[3] names     SET   every handler name that has had a task
+  KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] handler name
   ARGV[2] wake channel (pub/sub; not a key)
   ARGV[3..] pairs of (dueTimeMs, taskInfo)
@@ -12,9 +13,9 @@
   earliest of its name, else -1. In that case "<delayMs> <name>" is published on the channel.
 
   Invariant: a task has one identity (name, taskInfo) in every state; adding it again resets its
-  attempt count, so a re-added task starts with a full set of retries.
+  attempt count and suspicion, so a re-added task starts with a full set of retries.
 ]]
-local due, attempts, names = KEYS[1], KEYS[2], KEYS[3]
+local due, attempts, names, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local name, channel = ARGV[1], ARGV[2]
 
 local previousFirst = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')[2]
@@ -29,6 +30,9 @@ end
 redis.call('ZADD', due, unpack(zaddArgs))
 if redis.call('EXISTS', attempts) == 1 then
   redis.call('HDEL', attempts, unpack(members))
+end
+if redis.call('EXISTS', suspects) == 1 then
+  redis.call('SREM', suspects, unpack(members))
 end
 redis.call('SADD', names, name)
 

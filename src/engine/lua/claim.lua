@@ -7,72 +7,98 @@
   KEYS[4] attempts  HASH  taskInfo -> attempts already used (absent: none)
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  KEYS[7] suspects  SET   tasks whose last lease expired: they may have crashed their node
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
   ARGV[3] token         unique to this claim call; each task's claim is "<token>|<dueTimeMs>", and only
                         its holder may complete, fail, renew or release it
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] expiredError  error recorded when an expired lease uses up the last attempt
+  ARGV[6] runningHere   handlers the caller is running now
 
-  Returns { nextDelayMs, taskInfo, dueTimeMs, attempt, taskInfo, dueTimeMs, attempt, ... }
+  Returns { nextDelayMs, isolation, taskInfo, dueTimeMs, attempt, taskInfo, dueTimeMs, attempt, ... }
     nextDelayMs: ms until the next due task or lease expiry by Redis time (0: more are due now),
-    or -1 when the name has neither. dueTimeMs is the task's score as Redis formats it.
+      or -1 when the name has neither. dueTimeMs is the task's score as Redis formats it.
+    isolation: 0; 1 when the one task returned is a suspect the caller must run alone;
+      2 when a suspect is next in line and waits for the caller to be idle.
 
   Invariants: due and lease decisions use Redis TIME only. A task is never leased twice at once:
   a due entry whose task still holds a live lease (it was re-added while running) waits for that
-  lease to end. An expired lease counts as a used attempt, so a task that kills its node every
-  time ends in the dead set instead of cycling forever; otherwise it goes back under its original
-  due time, ahead of the tasks that became due after it.
+  lease to end (lease and claims always hold the same members: every script writes or deletes
+  both together). An expired lease counts as a used attempt, so a task that kills its node every
+  time ends in the dead set instead of cycling forever. Until it next ends, it is a suspect that
+  runs only alone on an idle node, so the tasks that ran beside a crash are not taken down with it
+  again; it goes back under its original due time, ahead of the tasks that became due after it.
 ]]
-local due, lease, claims, attempts, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local maxAttempts, expiredError = tonumber(ARGV[4]), ARGV[5]
+local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 
-local function usedAttempts(member)
-  return tonumber(redis.call('HGET', attempts, member)) or 0
-end
-
 -- Expired leases: the holder crashed, stalled or lost Redis for longer than the lease.
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT', 0, 1000)) do
-  local used = usedAttempts(member) + 1
+  local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1
   local claim = redis.call('HGET', claims, member)
   local dueTimeMs = claim and tonumber(string.match(claim, '|(.*)$')) or math.floor(nowMs)
   redis.call('ZREM', lease, member)
   redis.call('HDEL', claims, member)
   if used >= maxAttempts then
     redis.call('HDEL', attempts, member)
+    redis.call('SREM', suspects, member)
     redis.call('ZADD', dead, nowMs, member)
     redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = nowMs }))
   else
     redis.call('HSET', attempts, member, used)
+    redis.call('SADD', suspects, member)
     redis.call('ZADD', due, 'NX', dueTimeMs, member)
   end
 end
 
-local result = { -1 }
+local result = { -1, 0 }
 if limit > 0 then
   local entries = redis.call('ZRANGEBYSCORE', due, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit)
-  local hasLeases = redis.call('EXISTS', lease) == 1
-  local hasAttempts = redis.call('EXISTS', attempts) == 1
+  local members = {}
+  for i = 1, #entries, 2 do
+    members[#members + 1] = entries[i]
+  end
+  -- One HMGET per hash instead of one call per task: who holds a lease, how many attempts are used.
+  local holders, used = {}, {}
+  if #members > 0 and redis.call('EXISTS', claims) == 1 then
+    holders = redis.call('HMGET', claims, unpack(members))
+  end
+  if #members > 0 and redis.call('EXISTS', attempts) == 1 then
+    used = redis.call('HMGET', attempts, unpack(members))
+  end
+  local hasSuspects = #members > 0 and redis.call('EXISTS', suspects) == 1
   local taken, leaseArgs, claimArgs = {}, {}, {}
   local leaseUntilMs = nowMs + leaseMs
-  for i = 1, #entries, 2 do
-    local member, dueTimeMs = entries[i], entries[i + 1]
-    local heldUntil = hasLeases and redis.call('ZSCORE', lease, member)
+  local function take(j)
+    local member, dueTimeMs = members[j], entries[2 * j]
+    taken[#taken + 1] = member
+    leaseArgs[#leaseArgs + 1] = leaseUntilMs
+    leaseArgs[#leaseArgs + 1] = member
+    claimArgs[#claimArgs + 1] = member
+    claimArgs[#claimArgs + 1] = token .. '|' .. dueTimeMs
+    result[#result + 1] = member
+    result[#result + 1] = dueTimeMs
+    result[#result + 1] = (tonumber(used[j]) or 0) + 1
+  end
+  for j, member in ipairs(members) do
+    local heldUntil = holders[j] and redis.call('ZSCORE', lease, member)
     if heldUntil then
       redis.call('ZADD', due, heldUntil, member)
+    elseif hasSuspects and redis.call('SISMEMBER', suspects, member) == 1 then
+      if runningHere == 0 and #taken == 0 then
+        take(j)
+        result[2] = 1
+      else
+        result[2] = 2
+      end
+      break
     else
-      taken[#taken + 1] = member
-      leaseArgs[#leaseArgs + 1] = leaseUntilMs
-      leaseArgs[#leaseArgs + 1] = member
-      claimArgs[#claimArgs + 1] = member
-      claimArgs[#claimArgs + 1] = token .. '|' .. dueTimeMs
-      result[#result + 1] = member
-      result[#result + 1] = dueTimeMs
-      result[#result + 1] = (hasAttempts and usedAttempts(member) or 0) + 1
+      take(j)
     end
   end
   if #taken > 0 then

@@ -4,6 +4,7 @@
   KEYS[1] lease     ZSET  taskInfo -> lease expiry
   KEYS[2] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
   KEYS[3] attempts  HASH  taskInfo -> attempts already used
+  KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV    pairs of (taskInfo, token)
 
   Returns the 1-based positions of the pairs that were refused: their lease was lost (expired
@@ -12,16 +13,42 @@
   Invariant: only the holder of the current claim can remove a leased task; a late
   acknowledgement never deletes a task that was re-queued or re-added meanwhile.
 ]]
-local lease, claims, attempts = KEYS[1], KEYS[2], KEYS[3]
-local refused = {}
+local lease, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local CHUNK = 1000 -- unpack() has a bounded stack: commands take at most this many members
+
+local function callInChunks(command, key, list)
+  local replies = {}
+  for i = 1, #list, CHUNK do
+    local reply = redis.call(command, key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
+    if type(reply) == 'table' then
+      for _, value in ipairs(reply) do replies[#replies + 1] = value end
+    end
+  end
+  return replies
+end
+
+local members = {}
 for i = 1, #ARGV, 2 do
-  local member, token = ARGV[i], ARGV[i + 1]
-  if redis.call('HGET', claims, member) == token then
-    redis.call('ZREM', lease, member)
-    redis.call('HDEL', claims, member)
-    redis.call('HDEL', attempts, member)
+  members[#members + 1] = ARGV[i]
+end
+-- One HMGET reads every holder's token (false where there is none), instead of one HGET per task.
+local tokens = callInChunks('HMGET', claims, members)
+local done, refused = {}, {}
+for j, member in ipairs(members) do
+  if tokens[j] == ARGV[2 * j] then
+    done[#done + 1] = member
   else
-    refused[#refused + 1] = (i + 1) / 2
+    refused[#refused + 1] = j
+  end
+end
+if #done > 0 then
+  callInChunks('ZREM', lease, done)
+  callInChunks('HDEL', claims, done)
+  if redis.call('EXISTS', attempts) == 1 then
+    callInChunks('HDEL', attempts, done)
+  end
+  if redis.call('EXISTS', suspects) == 1 then
+    callInChunks('SREM', suspects, done)
   end
 end
 return refused

@@ -7,6 +7,7 @@
   KEYS[4] attempts  HASH  taskInfo -> attempts already used
   KEYS[5] dead      ZSET  taskInfo -> time it was given up
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  KEYS[7] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] taskInfo
   ARGV[2] token
   ARGV[3] error         text of the handler's error
@@ -16,9 +17,10 @@
   Returns 0 NOT_HOLDER (lease lost or task removed: nothing changed), 1 RETRY, 2 DEAD.
 
   Invariant: only the holder of the current claim can retry a task, so a removed task is never
-  retried. A task re-added while it ran keeps the due time it was given.
+  retried. A task re-added while it ran keeps the due time it was given. A handler that failed
+  did not crash its node, so the task is no longer a suspect.
 ]]
-local due, lease, claims, attempts, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local member, token, err = ARGV[1], ARGV[2], ARGV[3]
 local maxAttempts, retryDelayMs = tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -30,6 +32,7 @@ local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1
 redis.call('ZREM', lease, member)
 redis.call('HDEL', claims, member)
+redis.call('SREM', suspects, member)
 if used >= maxAttempts then
   redis.call('HDEL', attempts, member)
   redis.call('ZADD', dead, nowMs, member)

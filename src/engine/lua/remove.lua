@@ -5,6 +5,7 @@
   KEYS[2] lease     ZSET  taskInfo -> lease expiry
   KEYS[3] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
   KEYS[4] attempts  HASH  taskInfo -> attempts already used
+  KEYS[5] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] taskInfo
 
   Returns 1 if the task was scheduled or running, 0 if it was not found.
@@ -12,9 +13,10 @@
   Invariant: a running task loses its claim, so its holder can neither retry it nor renew it
   (its handler sees its AbortSignal fire at the next renewal); dead-set history is kept.
 ]]
-local due, lease, claims, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local due, lease, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local member = ARGV[1]
 local found = redis.call('ZREM', due, member) + redis.call('ZREM', lease, member)
 redis.call('HDEL', claims, member)
 redis.call('HDEL', attempts, member)
+redis.call('SREM', suspects, member)
 return found > 0 and 1 or 0

@@ -1,0 +1,136 @@
+// `npm run bench [-- --runs N] [--json] [--smoke] [--only add,drain,...] [--systems engine,bullmq]
+//   [--backlog N] [--concurrency N]`
+// Runs the engine and BullMQ side by side on one private redis-server, with the nodes as forked
+// processes, and prints a table of medians with ratios (or JSON).
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { RedisServerProcess } from '../test/support/redis-server';
+import { SYSTEMS, type BenchSystem } from './bench-protocol';
+import { killAllNodes } from './node-process';
+import { FULL, SMOKE, type BenchProfile } from './profiles';
+import { connectAdmin, redisVersion, type AdminClient } from './redis-admin';
+import { buildRows, checkTargets, renderTable, renderTargets, type RunFigures } from './report';
+import { SCENARIOS, type ScenarioContext } from './scenarios';
+
+interface BenchArgs {
+  runs: number;
+  json: boolean;
+  profile: BenchProfile;
+  only?: Set<string>;
+  systems: BenchSystem[];
+}
+
+function parseArgs(argv: string[]): BenchArgs {
+  const valueOf = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const profile = { ...(argv.includes('--smoke') ? SMOKE : FULL) };
+  const backlog = valueOf('--backlog');
+  if (backlog) profile.backlogTasks = Number(backlog);
+  const concurrency = valueOf('--concurrency');
+  if (concurrency) profile.concurrency = Number(concurrency);
+  const only = valueOf('--only');
+  const runs = Number(valueOf('--runs') ?? 1);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error('--runs must be an integer from 1 to 10');
+  const systems = (valueOf('--systems')?.split(',') ?? SYSTEMS).filter((s): s is BenchSystem => SYSTEMS.includes(s as BenchSystem));
+  return { runs, json: argv.includes('--json'), profile, only: only ? new Set(only.split(',')) : undefined, systems };
+}
+
+interface BenchHeader {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  redis: string;
+  bullmq: string;
+  runs: number;
+  profile: string;
+  nodes: number;
+  concurrency: number;
+}
+
+function bullmqVersion(): string {
+  const path = require.resolve('bullmq').replace(/dist[\\/].*$/, 'package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
+async function header(admin: AdminClient, args: BenchArgs): Promise<BenchHeader> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    node: process.version,
+    redis: await redisVersion(admin),
+    bullmq: bullmqVersion(),
+    runs: args.runs,
+    profile: args.profile.name,
+    nodes: args.profile.nodesPerScenario,
+    concurrency: args.profile.concurrency,
+  };
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** One run: every selected scenario, engine then BullMQ (BullMQ first on odd runs). */
+async function runOnce(args: BenchArgs, redisUrl: string, admin: AdminClient, runIndex: number): Promise<RunFigures> {
+  const figures: RunFigures = { engine: {}, bullmq: {} };
+  const order = runIndex % 2 === 0 ? args.systems : [...args.systems].reverse();
+  for (const [name, scenario] of SCENARIOS) {
+    if (args.only && !args.only.has(name)) continue;
+    for (const system of order) {
+      const ctx: ScenarioContext = { system, redisUrl, admin, profile: args.profile, log };
+      const startMs = Date.now();
+      Object.assign(figures[system], await scenario(ctx));
+      log(`run ${runIndex + 1}/${args.runs} ${name} ${system}: ${((Date.now() - startMs) / 1000).toFixed(1)} s`);
+    }
+  }
+  return figures;
+}
+
+function printText(head: BenchHeader, rows: ReturnType<typeof buildRows>): void {
+  const lines = [
+    `redis_scheduler engine vs BullMQ ${head.bullmq} — profile ${head.profile}, median of ${head.runs} run(s), ${head.nodes} nodes × concurrency ${head.concurrency}`,
+    `machine: ${head.cpus} × ${head.cpuModel}, node ${head.node}, redis-server ${head.redis} (private, 127.0.0.1)`,
+    '',
+    renderTable(rows),
+    '',
+    'targets:',
+    renderTargets(checkTargets(rows)),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const redis = await RedisServerProcess.start(['--maxmemory-policy', 'noeviction']);
+  const cleanup = () => {
+    killAllNodes();
+    void redis.destroy();
+  };
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  let admin: AdminClient | undefined;
+  try {
+    admin = await connectAdmin(redis.url);
+    const head = await header(admin, args);
+    const runs: RunFigures[] = [];
+    for (let i = 0; i < args.runs; i++) runs.push(await runOnce(args, redis.url, admin, i));
+    const rows = buildRows(runs, args.profile.nodeCounts);
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ header: head, rows, targets: checkTargets(rows), runs }, null, 2)}\n`);
+    } else {
+      printText(head, rows);
+    }
+  } finally {
+    killAllNodes();
+    if (admin?.isOpen) await admin.close();
+    await redis.destroy();
+  }
+}
+
+main().catch((err: Error) => {
+  log(`bench failed: ${err.stack ?? err.message}`);
+  process.exitCode = 1;
+});
