@@ -9,6 +9,7 @@ import { markScenario, recordScenario } from './support/fault-summary';
 import { countTasks, lostTasks } from './support/task-ledger';
 
 const SCENARIO = '7. graceful shutdown';
+const SCENARIO_REDIS_DOWN = '7b. stop() while Redis is down';
 const FINISHING = 'finishing';
 const OVERRUNNING = 'overrunning';
 const SHUTDOWN_TIMEOUT_MS = 2_000;
@@ -19,14 +20,16 @@ const EXIT_BOUND_MS = SHUTDOWN_TIMEOUT_MS + SCHEDULING_MARGIN_MS * 2;
 describe(`fault ${SCENARIO}: stop() with 50 tasks running`, function () {
   this.timeout(90_000);
   let cluster: FaultCluster | undefined;
+  let scenario = SCENARIO;
 
   afterEach(async function () {
-    markScenario(SCENARIO, this.currentTest?.state === 'passed');
+    markScenario(scenario, this.currentTest?.state === 'passed');
     await cluster?.destroy();
     cluster = undefined;
   });
 
   it('finishes or hands back every running task within the deadline, then the process exits by itself', async () => {
+    scenario = SCENARIO;
     cluster = await FaultCluster.start({
       options: OPTIONS,
       handlers: [
@@ -70,5 +73,42 @@ describe(`fault ${SCENARIO}: stop() with 50 tasks running`, function () {
     assert.ok(rerun.every((run) => run.attempt === 1), 'a hand-back used an attempt');
     assert.deepEqual(lostTasks(planned, runs, new Set()), [], 'lost tasks');
     assert.equal(counts.duplicates, 0, 'tasks that ran twice');
+  });
+
+  it('stop() resolves within the shutdown deadline even when Redis is down', async () => {
+    scenario = SCENARIO_REDIS_DOWN;
+    cluster = await FaultCluster.start({
+      redisArgs: ['--appendonly', 'yes', '--appendfsync', 'always'],
+      options: OPTIONS,
+      handlers: [{ name: OVERRUNNING, workMs: 60_000 }],
+    });
+    const stopping = await cluster.startNode('node-stopping');
+    const planned = spreadTasks(OVERRUNNING, 5, Date.now(), 0);
+    await cluster.add(planned);
+    await stopping.waitFor((events) => events.filter((e) => e.type === 'start').length === planned.length, 20_000);
+    await cluster.redis.stop('SIGKILL');
+
+    const stopAtMs = Date.now();
+    stopping.requestStop();
+    const boundMs = SHUTDOWN_TIMEOUT_MS + SCHEDULING_MARGIN_MS * 2;
+    const resolved = await stopping
+      .waitFor((events) => events.some((e) => e.type === 'scheduler-stopped'), boundMs)
+      .then(() => true, () => false);
+    const stopMs = Date.now() - stopAtMs;
+    // Bring Redis back: the tasks (their leases persist with their due times) are not lost.
+    await cluster.redis.launch();
+    await cluster.startNode('node-after', { handlers: [{ name: OVERRUNNING, workMs: 10 }] });
+    await eventually(async () => (await cluster!.pending([OVERRUNNING])) === 0, 30_000, 'the tasks to run after Redis came back');
+    await sleep(200);
+    const runs = cluster.runs();
+    const counts = countTasks(planned, runs, await cluster.deadKeys([OVERRUNNING]));
+    recordScenario({
+      scenario,
+      ...counts,
+      worstRecoveryMs: resolved ? stopMs : undefined,
+      note: resolved ? `stop() took ${stopMs} ms` : `stop() still pending after ${boundMs} ms (deadline ${SHUTDOWN_TIMEOUT_MS} ms)`,
+    });
+    assert.ok(resolved, `stop() did not resolve within ${boundMs} ms with Redis down (shutdownTimeoutMs ${SHUTDOWN_TIMEOUT_MS})`);
+    assert.equal(counts.lost, 0, 'lost tasks');
   });
 });

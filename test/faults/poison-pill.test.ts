@@ -7,6 +7,7 @@ import { markScenario, recordScenario } from './support/fault-summary';
 import { countTasks, countsAsExecution, lostTasks, runsByTask, type PlannedTask } from './support/task-ledger';
 
 const SCENARIO = '6. poison pill';
+const SCENARIO_COLLATERAL = '6b. poison pill bystanders';
 const POISON = 'poison';
 const NORMAL = 'normal';
 const MAX_RETRIES = 2;
@@ -17,14 +18,16 @@ const NODE_LABELS = ['node-1', 'node-2'];
 describe(`fault ${SCENARIO}: a handler that kills its node every time`, function () {
   this.timeout(120_000);
   let cluster: FaultCluster | undefined;
+  let scenario = SCENARIO;
 
   afterEach(async function () {
-    markScenario(SCENARIO, this.currentTest?.state === 'passed');
+    markScenario(scenario, this.currentTest?.state === 'passed');
     await cluster?.destroy();
     cluster = undefined;
   });
 
   it('goes to the dead set with a reason after its attempts, while other tasks keep flowing', async () => {
+    scenario = SCENARIO;
     cluster = await FaultCluster.start({
       options: OPTIONS,
       handlers: [
@@ -59,15 +62,15 @@ describe(`fault ${SCENARIO}: a handler that kills its node every time`, function
     const pillRuns = runs.filter((run) => run.name === POISON);
     const diedAtMs = deadTask?.diedAtMs ?? Infinity;
     const flowing = runs.filter((run) => run.name === NORMAL && run.finished && run.startMs > pillRuns[0]?.startMs && run.startMs < diedAtMs);
-    recordScenario({ scenario: SCENARIO, ...counts, note: `pill ran ${pillRuns.length}x, ${restarts} node restarts, ${flowing.length} normal tasks done meanwhile; duplicates = pill retries + normal tasks in flight on a killed node` });
+    recordScenario({ scenario, ...counts, note: `pill ran ${pillRuns.length}x, ${restarts} node restarts, ${flowing.length} normal tasks done meanwhile; duplicates = pill retries + normal tasks in flight on a killed node` });
 
     assert.ok(deadTask, 'the pill is not in the dead set');
     assert.equal(deadTask.taskInfo, 'pill');
     assert.match(deadTask.error, /lease expired/, 'the dead set gives no reason');
     assert.equal(deadTask.attempts, MAX_ATTEMPTS, 'attempts recorded in the dead set');
     assert.deepEqual(pillRuns.map((run) => run.attempt), [1, 2, 3].slice(0, MAX_ATTEMPTS), 'the pill ran other than once per attempt');
+    assert.deepEqual([...dead].filter((key) => !key.startsWith(POISON)), [], 'innocent tasks dead-lettered with the pill');
     assert.deepEqual(lostTasks(normal, runs, new Set()), [], 'lost normal tasks');
-    assert.equal(dead.size, 1, 'normal tasks in the dead set');
     assert.ok(flowing.length > 0, 'no normal task finished while the pill was cycling');
     for (const [key, taskRuns] of runsByTask(runs.filter((run) => run.name === NORMAL))) {
       const executions = taskRuns.filter((run) => countsAsExecution(run, new Set()));
@@ -80,5 +83,35 @@ describe(`fault ${SCENARIO}: a handler that kills its node every time`, function
       [cluster.keys.names],
       'keys left under the prefix besides the dead set',
     );
+  });
+
+  it('does not take the tasks running beside it to the dead set (collateral)', async () => {
+    scenario = SCENARIO_COLLATERAL;
+    cluster = await FaultCluster.start({
+      options: { ...OPTIONS, concurrency: 16 },
+      handlers: [
+        { name: POISON, killProcessOnRun: true },
+        { name: NORMAL, workMs: 1_500 },
+      ],
+    });
+    await cluster.startNode('node-1');
+    const dueTimeMs = Date.now() + 300;
+    const bystanders = spreadTasks(NORMAL, 5, dueTimeMs, 0, 'bystander');
+    const poison: PlannedTask = { name: POISON, taskInfo: 'pill', dueTimeMs: dueTimeMs + 50 };
+    await cluster.add([...bystanders, poison]);
+    const deadlineMs = Date.now() + MAX_ATTEMPTS * recoveryBoundMs(OPTIONS.leaseMs, OPTIONS.safetyPollMs) + 30_000;
+    let restarts = 0;
+    while (Date.now() < deadlineMs) {
+      restarts += await cluster.restartDeadNodes();
+      if ((await cluster.deadKeys([POISON])).size === 1 && (await cluster.pending([NORMAL])) === 0) break;
+      await sleep(50);
+    }
+    const runs = cluster.runs();
+    const dead = await cluster.deadKeys([POISON, NORMAL]);
+    const counts = countTasks([...bystanders, poison], runs, dead);
+    const deadBystanders = [...dead].filter((key) => key.startsWith(NORMAL));
+    recordScenario({ scenario, ...counts, note: `${deadBystanders.length}/5 bystanders dead-lettered with the pill; ${restarts} restarts` });
+    assert.equal(dead.size - deadBystanders.length, 1, 'the pill is not in the dead set');
+    assert.deepEqual(deadBystanders, [], 'bystanders running beside the pill were dead-lettered with it');
   });
 });

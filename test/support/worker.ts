@@ -39,6 +39,7 @@ export type WorkerEvent =
   | { type: 'done'; name: string; taskInfo: string; attempt: number; aborted: boolean; realAtMs?: number }
   | { type: 'log'; level: 'warn' | 'error'; message: string }
   | { type: 'stopped' }
+  | { type: 'scheduler-stopped' }
   | { type: 'error'; message: string };
 
 /** Messages a parent sends to a worker. */
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     if (command.type === 'stop') {
       void scheduler
         .stop()
+        .then(() => send({ type: 'scheduler-stopped' }))
         .then(() => client.close())
         .then(() => {
           send({ type: 'stopped' });

@@ -31,7 +31,7 @@ export interface ClusterSpec {
 }
 
 /** Extra per-node settings (clock skew, logs, other handler behaviour...). */
-export type NodeExtras = Partial<Omit<WorkerSpec, 'redisUrl' | 'options'>> & { options?: Partial<SchedulerOptions> };
+export type NodeExtras = Partial<Omit<WorkerSpec, 'options'>> & { options?: Partial<SchedulerOptions> };
 
 const QUIET = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
