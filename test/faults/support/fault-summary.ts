@@ -41,7 +41,8 @@ function formatRecovery(ms: number | undefined): string {
 /** The table as markdown. */
 export function summaryTable(profile: string): string {
   const header = ['scenario', 'tasks', 'ran', 'duplicates', 'lost', 'dead', 'worst recovery', 'result', 'note'];
-  const lines = rows.map((r) => [
+  const sorted = [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
+  const lines = sorted.map((r) => [
     r.scenario,
     String(r.tasks),
     String(r.ran),
