@@ -64,6 +64,40 @@ export class NodeProcess {
     await this.exited;
   }
 
+  /** Exit code once exited (null while alive or when ended by a signal). */
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
+  /** Signal that ended the process, if one did. */
+  get signalCode(): NodeJS.Signals | null {
+    return this.child.signalCode;
+  }
+
+  /** Sends a signal (e.g. SIGSTOP / SIGCONT to pause and resume the node). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.isAlive) this.child.kill(signal);
+  }
+
+  /** Asks the worker to stop (stop() + closing its client) without waiting for the exit. */
+  requestStop(): void {
+    if (this.isAlive) this.send({ type: 'stop' });
+  }
+
+  /** Resolves to whether the process exited within `timeoutMs` (it is left running otherwise). */
+  async waitForExit(timeoutMs: number): Promise<boolean> {
+    if (!this.isAlive) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited.then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** kill -9. */
   async kill(): Promise<void> {
     if (!this.isAlive) return;

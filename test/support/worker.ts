@@ -26,14 +26,20 @@ export interface WorkerSpec {
   clockSkewMs?: number;
   /** Do not call start(): a producer-only node. */
   noListener?: boolean;
+  /** CLIENT SETNAME of this node's connections (the engine's subscriber duplicates it), to find them in CLIENT LIST. */
+  clientName?: string;
+  /** Send the engine's warn and error logs to the parent as 'log' events. Default false. */
+  forwardLogs?: boolean;
 }
 
 /** Messages a worker sends to its parent. */
 export type WorkerEvent =
   | { type: 'ready' }
-  | { type: 'start'; name: string; taskInfo: string; attempt: number; dueTimeMs: number; atMs: number }
-  | { type: 'done'; name: string; taskInfo: string; attempt: number; aborted: boolean }
+  | { type: 'start'; name: string; taskInfo: string; attempt: number; dueTimeMs: number; atMs: number; realAtMs?: number }
+  | { type: 'done'; name: string; taskInfo: string; attempt: number; aborted: boolean; realAtMs?: number }
+  | { type: 'log'; level: 'warn' | 'error'; message: string }
   | { type: 'stopped' }
+  | { type: 'scheduler-stopped' }
   | { type: 'error'; message: string };
 
 /** Messages a parent sends to a worker. */
@@ -53,23 +59,33 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The machine clock, unaffected by clockSkewMs (Redis reads the same clock). */
+const realNowMs = Date.now.bind(Date);
+
+function logForwarder(): { error: (...args: unknown[]) => void; warn: (...args: unknown[]) => void; info: () => void; debug: () => void } {
+  const forward = (level: 'warn' | 'error') => (...args: unknown[]) => send({ type: 'log', level, message: args.map(String).join(' ') });
+  return { error: forward('error'), warn: forward('warn'), info: () => undefined, debug: () => undefined };
+}
+
 async function main(): Promise<void> {
   const spec = JSON.parse(process.env.WORKER_SPEC ?? '{}') as WorkerSpec;
   if (spec.clockSkewMs) {
     const realNow = Date.now;
     Date.now = () => realNow() + spec.clockSkewMs!;
   }
-  const client = createClient({ url: spec.redisUrl });
+  const client = createClient({ url: spec.redisUrl, ...(spec.clientName ? { name: spec.clientName } : {}) });
   client.on('error', () => undefined);
   await client.connect();
   const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
-  const scheduler = new RedisScheduler(client, spec.options, process.env.WORKER_VERBOSE ? undefined : quiet);
+  const logger = spec.forwardLogs ? logForwarder() : process.env.WORKER_VERBOSE ? undefined : quiet;
+  const scheduler = new RedisScheduler(client, spec.options, logger);
   for (const handler of spec.handlers) {
     scheduler.setHandler(handler.name, async (taskInfo: string, context: TaskContext) => {
-      send({ type: 'start', name: handler.name, taskInfo, attempt: context.attempt, dueTimeMs: context.dueTimeMs, atMs: Date.now() });
+      const realAtMs = realNowMs();
+      send({ type: 'start', name: handler.name, taskInfo, attempt: context.attempt, dueTimeMs: context.dueTimeMs, atMs: Date.now(), realAtMs });
       if (handler.killProcessOnRun) process.kill(process.pid, 'SIGKILL');
       if (handler.workMs) await sleep(handler.workMs, handler.ignoreAbort ? undefined : context.signal);
-      send({ type: 'done', name: handler.name, taskInfo, attempt: context.attempt, aborted: context.signal.aborted });
+      send({ type: 'done', name: handler.name, taskInfo, attempt: context.attempt, aborted: context.signal.aborted, realAtMs: realNowMs() });
       if (context.attempt <= (handler.failUntilAttempt ?? 0)) throw new Error(`planned failure on attempt ${context.attempt}`);
     });
   }
@@ -77,6 +93,7 @@ async function main(): Promise<void> {
     if (command.type === 'stop') {
       void scheduler
         .stop()
+        .then(() => send({ type: 'scheduler-stopped' }))
         .then(() => client.close())
         .then(() => {
           send({ type: 'stopped' });

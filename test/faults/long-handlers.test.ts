@@ -1,0 +1,101 @@
+// Scenario 5: handlers that run 3x the lease time. Renewal must keep them from running twice; a node
+// paused (SIGSTOP) for longer than its lease loses it: its handler sees its AbortSignal and its late
+// acknowledgement is refused, while the node that took the task over finishes it undisturbed.
+import assert from 'node:assert/strict';
+import { eventually } from '../support/nodes';
+import { BASE_OPTIONS, FaultCluster, spreadTasks } from './support/fault-cluster';
+import { byProfile, recoveryBoundMs, sleep } from './support/fault-profile';
+import { markScenario, recordScenario } from './support/fault-summary';
+import { countTasks, lostTasks, type PlannedTask } from './support/task-ledger';
+
+const SCENARIO_RENEW = '5a. long handlers (3x lease)';
+const SCENARIO_STALL = '5b. lease lost (SIGSTOP)';
+const LEASE_MS = 1_000;
+const OPTIONS = { ...BASE_OPTIONS, leaseMs: LEASE_MS, safetyPollMs: 500, maxRetries: 3 };
+const LONG = 'long';
+/** Still running when the paused node resumes: its renewal finds the lease gone and fires the signal. */
+const STALL_RUNNING = 'stall-running';
+/** Done by the time the paused node resumes: its acknowledgement arrives after another node took over. */
+const STALL_DONE = 'stall-done';
+const PAUSE_MS = LEASE_MS * 3;
+
+const countMatches = (lines: string[], pattern: RegExp): number => lines.filter((line) => pattern.test(line)).length;
+
+describe('fault 5. long handlers', function () {
+  this.timeout(120_000);
+  let cluster: FaultCluster | undefined;
+  let scenario = '';
+
+  afterEach(async function () {
+    markScenario(scenario, this.currentTest?.state === 'passed');
+    await cluster?.destroy();
+    cluster = undefined;
+  });
+
+  it('renews the lease of handlers running 3x the lease time: none runs twice', async () => {
+    scenario = SCENARIO_RENEW;
+    cluster = await FaultCluster.start({ options: OPTIONS, handlers: [{ name: LONG, workMs: LEASE_MS * 3 }] });
+    for (const label of ['node-1', 'node-2']) await cluster.startNode(label);
+    const planned = spreadTasks(LONG, byProfile(40, 120), Date.now(), byProfile(2_000, 6_000));
+    await cluster.add(planned);
+    await eventually(async () => (await cluster!.pending([LONG])) === 0, 90_000, 'every task to be acknowledged');
+    await sleep(200);
+    const runs = cluster.runs();
+    const counts = countTasks(planned, runs, await cluster.deadKeys([LONG]));
+    recordScenario({ scenario, ...counts, note: `work ${LEASE_MS * 3} ms, lease ${LEASE_MS} ms` });
+
+    assert.deepEqual(lostTasks(planned, runs, new Set()), [], 'lost tasks');
+    assert.equal(runs.length, planned.length, 'runs');
+    assert.equal(counts.duplicates, 0, 'tasks that ran twice');
+    assert.deepEqual(runs.filter((run) => run.aborted || run.attempt !== 1).map((run) => run.taskInfo), [], 'runs that lost their lease');
+  });
+
+  it('a paused node loses its lease: its handler is aborted, its late acknowledgement refused, state intact', async () => {
+    scenario = SCENARIO_STALL;
+    cluster = await FaultCluster.start({
+      options: OPTIONS,
+      handlers: [
+        { name: STALL_RUNNING, workMs: PAUSE_MS + LEASE_MS * 2, ignoreAbort: true },
+        { name: STALL_DONE, workMs: LEASE_MS, ignoreAbort: true },
+      ],
+    });
+    const stalled = await cluster.startNode('node-stalled', { forwardLogs: true });
+    const planned: PlannedTask[] = [
+      { name: STALL_RUNNING, taskInfo: 'running-when-resumed', dueTimeMs: Date.now() },
+      { name: STALL_DONE, taskInfo: 'done-when-resumed', dueTimeMs: Date.now() },
+    ];
+    await cluster.add(planned);
+    await stalled.waitFor((events) => events.filter((e) => e.type === 'start').length === 2, 10_000);
+    stalled.signal('SIGSTOP');
+    const pausedAtMs = Date.now();
+    const rescuer = await cluster.startNode('node-rescuer');
+    await rescuer.waitFor((events) => events.filter((e) => e.type === 'start').length === 2, recoveryBoundMs(LEASE_MS, OPTIONS.safetyPollMs) + 5_000);
+    const takeoverMs = Math.max(...rescuer.starts.map((e) => (e.realAtMs ?? 0) - pausedAtMs));
+    await sleep(Math.max(0, pausedAtMs + PAUSE_MS - Date.now()));
+    stalled.signal('SIGCONT');
+
+    await stalled.waitFor((events) => events.filter((e) => e.type === 'done').length === 2, 20_000);
+    await eventually(async () => (await cluster!.pending([STALL_RUNNING, STALL_DONE])) === 0, 30_000, 'the rescuer to finish');
+    await sleep(500);
+    const runs = cluster.runs();
+    const logs = stalled.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    const counts = countTasks(planned, runs, await cluster.deadKeys([STALL_RUNNING, STALL_DONE]), new Set([STALL_RUNNING, STALL_DONE]));
+    recordScenario({ scenario, ...counts, worstRecoveryMs: takeoverMs, note: `paused runs count as duplicates (expected); late outcomes: ${countMatches(logs, /refused/)} ack refused, ${countMatches(logs, /discarded/)} discarded; recovery = pause to takeover` });
+
+    const stalledRuns = runs.filter((run) => run.incarnation.node === stalled);
+    const rescuerRuns = runs.filter((run) => run.incarnation.node === rescuer);
+    assert.equal(stalledRuns.length, 2, 'runs on the paused node');
+    assert.equal(rescuerRuns.length, 2, 'runs on the rescuer');
+    assert.ok(rescuerRuns.every((run) => run.attempt === 2 && run.finished && !run.aborted), 'the rescuer runs are second attempts, not aborted');
+    const stillRunning = stalledRuns.find((run) => run.name === STALL_RUNNING)!;
+    assert.ok(stillRunning.aborted, 'the handler still running when its node resumed did not see its AbortSignal');
+    assert.ok(
+      logs.some((line) => /refused|outcome is discarded/.test(line)),
+      `the late outcome was neither refused nor discarded; logs: ${logs.join(' | ')}`,
+    );
+    assert.equal(counts.lost, 0, 'lost tasks');
+    assert.equal(counts.dead, 0, 'dead tasks');
+    assert.equal(runs.length, 4, 'a third run happened');
+    assert.deepEqual(await cluster.scanKeys(), [cluster.keys.names], 'keys left under the prefix (corrupted state)');
+  });
+});
