@@ -577,29 +577,32 @@ export class RedisScheduler {
   }
 
   /**
-   * Bounded even while Redis is down: handlers get shutdownTimeoutMs, each Redis write after that
-   * gets SHUTDOWN_REDIS_GRACE_MS. A task not handed back keeps its lease and runs again after it.
+   * Bounded even while Redis is down: running handlers get what is left of shutdownTimeoutMs, and
+   * the Redis writes after them (hand-back, acknowledgements) SHUTDOWN_REDIS_GRACE_MS in all.
+   * A task that could not be handed back keeps its lease and runs again after it.
    */
   private async shutdown(): Promise<void> {
-    const deadlineMs = performance.now() + this.options.shutdownTimeoutMs;
-    const timeLeftMs = () => Math.max(0, deadlineMs - performance.now());
-    const grace = (step: Promise<unknown>) => waitAtMost(step, SHUTDOWN_REDIS_GRACE_MS);
+    const within = (budgetMs: number) => {
+      const endMs = performance.now() + budgetMs;
+      return (step: Promise<unknown>) => waitAtMost(step, Math.max(0, endMs - performance.now()));
+    };
+    const beforeDeadline = within(this.options.shutdownTimeoutMs);
     this.clearWakeTimer();
     this.client.off('ready', this.onReconnect);
-    await grace(this.closeSubscriber());
-    await waitAtMost(this.poller.settled(), timeLeftMs() + SHUTDOWN_REDIS_GRACE_MS);
-    if (this.running > 0) {
-      await waitAtMost(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), timeLeftMs());
-    }
+    await beforeDeadline(this.closeSubscriber());
+    await beforeDeadline(this.poller.settled());
+    if (this.running > 0) await beforeDeadline(new Promise<void>((resolve) => this.idleWaiters.push(resolve)));
+
+    const inGrace = within(SHUTDOWN_REDIS_GRACE_MS);
     const stillRunning = [...this.held.values()].flatMap((tasks) => [...tasks.values()]).filter((task) => !task.succeeded);
-    if (!(await grace(this.handBack(stillRunning)))) {
+    if (!(await inGrace(this.handBack(stillRunning)))) {
       this.log.error(`Redis did not answer: ${stillRunning.length} task(s) not handed back run again after their lease`);
     }
-    await grace(this.acker.settled());
+    await inGrace(this.acker.settled());
     clearTimeout(this.ackRetryTimer);
     this.ackRetryTimer = undefined;
-    if (this.ackQueue.length > 0) await grace(this.flushAcks());
-    await grace(Promise.all([this.renewer.settled(), ...this.lostClaimReleases]));
+    if (this.ackQueue.length > 0) await inGrace(this.flushAcks());
+    await inGrace(Promise.all([this.renewer.settled(), ...this.lostClaimReleases]));
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
   }
