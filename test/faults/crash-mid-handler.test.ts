@@ -4,7 +4,7 @@ import { eventually } from '../support/nodes';
 import { BASE_OPTIONS, FaultCluster, spreadTasks } from './support/fault-cluster';
 import { byProfile, recoveryBoundMs, sleep } from './support/fault-profile';
 import { markScenario, recordScenario } from './support/fault-summary';
-import { countTasks, lostTasks, runsByTask, countsAsExecution, type Incarnation, type TaskRun } from './support/task-ledger';
+import { countTasks, countsAsExecution, lostTasks, runsByTask, type Incarnation, type TaskRun } from './support/task-ledger';
 
 const SCENARIO = '1. crash mid-handler';
 const NAME = 'crash';

@@ -7,7 +7,6 @@ import { byProfile, safetyPollBoundMs, sleep } from './support/fault-profile';
 import { markScenario, recordScenario } from './support/fault-summary';
 import { killConnection, killSubscribers, nodeConnections } from './support/redis-connections';
 import { countTasks, lostTasks, type PlannedTask } from './support/task-ledger';
-import type { FaultCluster as Cluster } from './support/fault-cluster';
 
 const SCENARIO_RANDOM = '3a. dropped connections';
 const SCENARIO_WAKE = '3b. lost wake-ups';
@@ -18,7 +17,7 @@ const OPTIONS = { ...BASE_OPTIONS, leaseMs: 2_000, safetyPollMs: 2_000, maxRetri
 const PROBES = byProfile(3, 8);
 
 /** CLIENT KILLs a random node connection every 100-400 ms until `untilMs`; returns [command, subscriber] kills. */
-async function dropRandomly(cluster: Cluster, untilMs: number): Promise<[number, number]> {
+async function dropRandomly(cluster: FaultCluster, untilMs: number): Promise<[number, number]> {
   const kills: [number, number] = [0, 0];
   for (let round = 0; round < 500 && Date.now() < untilMs; round++) {
     await sleep(100 + Math.random() * 300);
@@ -30,7 +29,7 @@ async function dropRandomly(cluster: Cluster, untilMs: number): Promise<[number,
 }
 
 /** Adds one task due shortly on an idle cluster right after `fault`; resolves to its start delay past due. */
-async function probeLateness(cluster: Cluster, taskInfo: string, fault: () => Promise<unknown>): Promise<number> {
+async function probeLateness(cluster: FaultCluster, taskInfo: string, fault: () => Promise<unknown>): Promise<number> {
   await fault();
   const task: PlannedTask = { name: NAME, taskInfo, dueTimeMs: Date.now() + 100 };
   await cluster.add([task]);

@@ -120,15 +120,10 @@ export class FaultCluster {
     return collectRuns(this.incarnations);
   }
 
-  /** Scheduled + running tasks of these names, from Redis. */
+  /** Scheduled (or waiting for a retry) + running tasks of these names, from the engine's getStats. */
   async pending(names: readonly string[]): Promise<number> {
-    let total = 0;
-    for (const name of names) {
-      const keys = this.keys.forHandler(name);
-      total += Number(await this.client.sendCommand(['ZCARD', keys.due]));
-      total += Number(await this.client.sendCommand(['ZCARD', keys.lease]));
-    }
-    return total;
+    const stats = await this.producer.getStats();
+    return stats.filter((s) => names.includes(s.name)).reduce((total, s) => total + s.scheduled + s.running, 0);
   }
 
   /** Tasks in the dead sets of these names, as taskKey()s. */
