@@ -42,7 +42,7 @@ const ADD_CHUNK = 1_000;
 const MAX_ERROR_CHARS = 4_096;
 const MAX_DEAD_TASKS_LIMIT = 100_000;
 /** At shutdown, how long each Redis write may take once shutdownTimeoutMs is spent (Redis may be down). */
-const SHUTDOWN_REDIS_GRACE_MS = 2_000;
+const SHUTDOWN_REDIS_GRACE_MS = 1_000;
 
 /**
  * The scheduling engine: a plain class over a node-redis client, free of AntelopeJS.
