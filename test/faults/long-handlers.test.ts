@@ -13,10 +13,12 @@ const SCENARIO_STALL = '5b. lease lost (SIGSTOP)';
 const LEASE_MS = 1_000;
 const OPTIONS = { ...BASE_OPTIONS, leaseMs: LEASE_MS, safetyPollMs: 500, maxRetries: 3 };
 const LONG = 'long';
+/** One name for both stalled tasks, so the rescuer's first claim reclaims both expired leases at once. */
+const STALL = 'stall';
 /** Still running when the paused node resumes: its renewal finds the lease gone and fires the signal. */
-const STALL_RUNNING = 'stall-running';
+const RUNNING_INFO = 'running-when-resumed';
 /** Done by the time the paused node resumes: its acknowledgement arrives after another node took over. */
-const STALL_DONE = 'stall-done';
+const DONE_INFO = 'done-when-resumed';
 const PAUSE_MS = LEASE_MS * 3;
 const STALL_RUNNING_WORK_MS = PAUSE_MS + LEASE_MS * 4;
 
@@ -55,15 +57,12 @@ describe('fault 5. long handlers', function () {
     scenario = SCENARIO_STALL;
     cluster = await FaultCluster.start({
       options: OPTIONS,
-      handlers: [
-        { name: STALL_RUNNING, workMs: STALL_RUNNING_WORK_MS, ignoreAbort: true },
-        { name: STALL_DONE, workMs: LEASE_MS, ignoreAbort: true },
-      ],
+      handlers: [{ name: STALL, workMsByTaskInfo: { [RUNNING_INFO]: STALL_RUNNING_WORK_MS, [DONE_INFO]: LEASE_MS }, ignoreAbort: true }],
     });
     const stalled = await cluster.startNode('node-stalled', { forwardLogs: true });
     const planned: PlannedTask[] = [
-      { name: STALL_RUNNING, taskInfo: 'running-when-resumed', dueTimeMs: Date.now() },
-      { name: STALL_DONE, taskInfo: 'done-when-resumed', dueTimeMs: Date.now() },
+      { name: STALL, taskInfo: RUNNING_INFO, dueTimeMs: Date.now() },
+      { name: STALL, taskInfo: DONE_INFO, dueTimeMs: Date.now() },
     ];
     await cluster.add(planned);
     await stalled.waitFor((events) => events.filter((e) => e.type === 'start').length === 2, 10_000);
@@ -73,7 +72,7 @@ describe('fault 5. long handlers', function () {
     // Resume once the rescuer runs the long task (and the pause outlasted the lease 3x), while the
     // paused node's copy of it is still running; the short one may be taken over before or after.
     const takeoverBoundMs = recoveryBoundMs(LEASE_MS, OPTIONS.safetyPollMs) + 5_000;
-    await rescuer.waitFor((events) => events.some((e) => e.type === 'start' && e.name === STALL_RUNNING), takeoverBoundMs);
+    await rescuer.waitFor((events) => events.some((e) => e.type === 'start' && e.taskInfo === RUNNING_INFO), takeoverBoundMs);
     await sleep(Math.max(0, pausedAtMs + PAUSE_MS - Date.now()));
     stalled.signal('SIGCONT');
     // The other task is taken over by the rescuer or, once resumed, by the paused node itself (a node
@@ -83,11 +82,11 @@ describe('fault 5. long handlers', function () {
     const takeoverMs = Math.max(...takeovers().map((run) => run.startMs - pausedAtMs));
 
     await stalled.waitFor((events) => events.filter((e) => e.type === 'done').length === 2, 20_000);
-    await eventually(async () => (await cluster!.pending([STALL_RUNNING, STALL_DONE])) === 0, 30_000, 'the rescuer to finish');
+    await eventually(async () => (await cluster!.pending([STALL])) === 0, 30_000, 'the rescuer to finish');
     await sleep(500);
     const runs = cluster.runs();
     const logs = stalled.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
-    const counts = countTasks(planned, runs, await cluster.deadKeys([STALL_RUNNING, STALL_DONE]), new Set([STALL_RUNNING, STALL_DONE]));
+    const counts = countTasks(planned, runs, await cluster.deadKeys([STALL]), new Set([STALL]));
     recordScenario({ scenario, ...counts, worstRecoveryMs: takeoverMs, note: `paused runs count as duplicates (expected); late outcomes: ${countMatches(logs, /refused/)} ack refused, ${countMatches(logs, /discarded/)} discarded; recovery = pause to takeover` });
 
     const stalledRuns = runs.filter((run) => run.incarnation.node === stalled && run.attempt === 1);
@@ -96,7 +95,7 @@ describe('fault 5. long handlers', function () {
     assert.equal(takeoverRuns.length, 2, 'takeover runs');
     assert.ok(takeoverRuns.some((run) => run.incarnation.node === rescuer), 'the rescuer took nothing over');
     assert.ok(takeoverRuns.every((run) => run.finished && !run.aborted), 'a takeover run was aborted');
-    const stillRunning = stalledRuns.find((run) => run.name === STALL_RUNNING)!;
+    const stillRunning = stalledRuns.find((run) => run.taskInfo === RUNNING_INFO)!;
     assert.ok(stillRunning.aborted, 'the handler still running when its node resumed did not see its AbortSignal');
     assert.ok(
       logs.some((line) => /refused|outcome is discarded/.test(line)),

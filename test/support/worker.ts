@@ -9,6 +9,8 @@ export interface WorkerHandlerSpec {
   name: string;
   /** Time the handler takes (ms). Default 0. */
   workMs?: number;
+  /** Time the handler takes for these taskInfos (ms), instead of workMs. */
+  workMsByTaskInfo?: Record<string, number>;
   /** Ignore the AbortSignal and keep working until workMs is over. Default false. */
   ignoreAbort?: boolean;
   /** Throw on attempts up to and including this one. Default 0. */
@@ -84,7 +86,8 @@ async function main(): Promise<void> {
       const realAtMs = realNowMs();
       send({ type: 'start', name: handler.name, taskInfo, attempt: context.attempt, dueTimeMs: context.dueTimeMs, atMs: Date.now(), realAtMs });
       if (handler.killProcessOnRun) process.kill(process.pid, 'SIGKILL');
-      if (handler.workMs) await sleep(handler.workMs, handler.ignoreAbort ? undefined : context.signal);
+      const workMs = handler.workMsByTaskInfo?.[taskInfo] ?? handler.workMs;
+      if (workMs) await sleep(workMs, handler.ignoreAbort ? undefined : context.signal);
       send({ type: 'done', name: handler.name, taskInfo, attempt: context.attempt, aborted: context.signal.aborted, realAtMs: realNowMs() });
       if (context.attempt <= (handler.failUntilAttempt ?? 0)) throw new Error(`planned failure on attempt ${context.attempt}`);
     });
