@@ -118,6 +118,8 @@ async function main(): Promise<void> {
     const runs: RunFigures[] = [];
     for (let i = 0; i < args.runs; i++) runs.push(await runOnce(args, redis.url, admin, i));
     const rows = buildRows(runs, args.profile.nodeCounts);
+    // A duplicate or missing run of the engine fails the bench (and CI running the smoke profile).
+    if (rows.some((row) => row.better === 'zero' && row.engine !== 0)) process.exitCode = 1;
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ header: head, rows, targets: checkTargets(rows), runs }, null, 2)}\n`);
     } else {

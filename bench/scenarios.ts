@@ -20,7 +20,8 @@ export interface ScenarioContext {
 export type Scenario = (ctx: ScenarioContext) => Promise<Figures>;
 
 const FAR_FUTURE_MS = 24 * 3_600_000;
-const POLL_MS = 25;
+// How often the driver asks the nodes for their run counts (IPC); slow enough not to disturb them.
+const POLL_MS = 100;
 
 /** `count` tasks tagged `tag` with ids firstId.., task i due at dueOf(i). */
 function makeTasks(tag: string, count: number, dueOf: (i: number) => number, firstId = 0): BenchTask[] {

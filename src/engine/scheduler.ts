@@ -155,7 +155,14 @@ export class RedisScheduler {
     }
     const writes: Array<Promise<void>> = [];
     for (const [name, pairs] of pairsByName) {
-      for (let i = 0; i < pairs.length; i += 2 * ADD_CHUNK) writes.push(this.addChunk(name, pairs.slice(i, i + 2 * ADD_CHUNK)));
+      for (let i = 0; i < pairs.length; i += 2 * ADD_CHUNK) {
+        // From the second chunk on, let the client send what is queued first, so Redis runs a chunk
+        // while this process encodes the next one instead of waiting for all of them.
+        if (writes.length > 0) await nextTurn();
+        const write = this.addChunk(name, pairs.slice(i, i + 2 * ADD_CHUNK));
+        write.catch(() => undefined); // rejections are reported by Promise.all below, not as unhandled
+        writes.push(write);
+      }
     }
     await Promise.all(writes);
   }
@@ -634,6 +641,11 @@ function signalOf(task: HeldTask): AbortSignal {
 function abortTask(task: HeldTask, reason: Error): void {
   if (task.abort) task.abort.abort(reason);
   else task.abortReason ??= reason;
+}
+
+/** Resolves after the callbacks already queued for this event-loop turn (setImmediate is FIFO). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {
