@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClientType } from 'redis';
 import type { TaskKeys } from './keys';
+import { waitAtMost } from './single-flight';
 
 /** Any node-redis client (v5/v6, RESP2 or RESP3, with or without modules). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -68,15 +69,10 @@ export interface ClaimSettings {
 const SCRIPT_TIMEOUT_MS = 10_000;
 
 async function withTimeout<T>(command: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`redis_scheduler: no reply to ${what} within ${SCRIPT_TIMEOUT_MS} ms`)), SCRIPT_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([command, timeout]);
-  } finally {
-    clearTimeout(timer);
+  if (!(await waitAtMost(command, SCRIPT_TIMEOUT_MS))) {
+    throw new Error(`redis_scheduler: no reply to ${what} within ${SCRIPT_TIMEOUT_MS} ms`);
   }
+  return command;
 }
 
 class LuaScript {
