@@ -1,0 +1,34 @@
+import type { SchedulerLogger } from './logger';
+import type { RedisClient } from './scripts';
+import { errorMessage } from './errors';
+
+const SAFE_EVICTION_POLICIES = new Set(['noeviction', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
+
+/** Warns if Redis may evict keys (an evicted key is a lost task). */
+export async function warnIfEvictable(client: RedisClient, log: SchedulerLogger): Promise<void> {
+  const policy = await readEvictionPolicy(client, log);
+  if (policy === undefined) {
+    log.warn('could not read Redis maxmemory-policy; make sure it is "noeviction", or Redis may evict task keys and lose tasks');
+  } else if (!SAFE_EVICTION_POLICIES.has(policy)) {
+    log.warn(
+      `Redis maxmemory-policy is "${policy}": under memory pressure Redis may evict task keys and lose tasks. Set maxmemory-policy to "noeviction".`,
+    );
+  }
+}
+
+/** maxmemory-policy from CONFIG GET, else from INFO memory (managed Redis often disables CONFIG). */
+async function readEvictionPolicy(client: RedisClient, log: SchedulerLogger): Promise<string | undefined> {
+  try {
+    const reply = (await client.sendCommand(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
+    return Array.isArray(reply) ? String(reply[1]) : String((reply as Record<string, unknown>)['maxmemory-policy']);
+  } catch (err) {
+    log.debug('CONFIG GET maxmemory-policy failed:', errorMessage(err));
+  }
+  try {
+    const info = String(await client.sendCommand(['INFO', 'memory']));
+    return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  } catch (err) {
+    log.debug('INFO memory failed:', errorMessage(err));
+    return undefined;
+  }
+}
