@@ -150,6 +150,7 @@ describe('Lua scripts', function () {
     const info = JSON.parse(String(await client.hGet(keys.deadInfo, 'poison')));
     assert.equal(info.error, settings.expiredError);
     assert.equal(info.attempts, settings.maxAttempts);
+    assert.ok(Number.isInteger(info.diedAtMs), `diedAtMs ${info.diedAtMs} is fractional`);
     assert.equal(await score(keys.due, 'poison'), null);
     assert.equal(await score(keys.lease, 'poison'), null);
   });
@@ -256,5 +257,87 @@ describe('Lua scripts', function () {
     assert.deepEqual(await scripts.complete(keys, 'job', [task]), []);
     const [next] = (await scripts.claim(keys, 1, 'second', 0, settings)).tasks;
     assert.deepEqual([next.taskInfo, next.dueTimeMs, next.attempt], ['again', readdedAt, 1], 'runs once the first run ends, under its own due time');
+  });
+
+  it('a run superseded by a re-add: its lease expiry on the last attempt neither charges the new life nor leaves a dead entry', async () => {
+    const last = { ...settings, maxAttempts: 1, leaseMs: 50 };
+    await add('expiring', (await redisNowMs()) - 1);
+    await scripts.claim(keys, 1, 'crashing-node', 0, last);
+    const readdedAt = (await redisNowMs()) - 1;
+    await add('expiring', readdedAt);
+    await sleep(80);
+    const [next] = (await scripts.claim(keys, 1, 'next', 0, last)).tasks;
+    assert.deepEqual([next.taskInfo, next.attempt, next.dueTimeMs], ['expiring', 1, readdedAt]);
+    assert.equal(await client.zCard(keys.dead), 0);
+    assert.equal(await client.sIsMember(keys.suspects, 'expiring'), 0, 'the new life is no suspect');
+  });
+
+  it('stats count each task once: an expired lease as scheduled, a task re-added while it runs once, a removed run not at all', async () => {
+    const now = await redisNowMs();
+    for (const taskInfo of ['expired', 'readded', 'removed', 'live']) await add(taskInfo, now - 1);
+    await scripts.claim(keys, 1, 'crashed', 0, { ...settings, leaseMs: 30 });
+    await scripts.claim(keys, 3, 'alive', 0, settings);
+    await add('readded', now + 60_000);
+    await scripts.remove(keys, 'removed');
+    await sleep(50);
+    assert.deepEqual(await scripts.stats(keys), { scheduled: 2, running: 1, dead: 0 });
+  });
+
+  it('a hand-back, a lost-claim hand-back, a retry and the end of a superseded run publish a wake-up', async () => {
+    const subscriber = client.duplicate();
+    await subscriber.connect();
+    const messages: string[] = [];
+    await subscriber.subscribe(keySpace.wakeChannel, (message) => messages.push(message));
+    const expect = async (message: string) => {
+      for (let i = 0; i < 50 && !messages.includes(message); i++) await sleep(10);
+      assert.ok(messages.includes(message), `no "${message}" in ${JSON.stringify(messages)}`);
+      messages.length = 0;
+    };
+    try {
+      const now = await redisNowMs();
+      await add('w', now - 1);
+      messages.length = 0;
+      const [held] = (await scripts.claim(keys, 1, 'h1', 0, settings)).tasks;
+      assert.equal(await scripts.release(keys, 'job', [held]), 1);
+      await expect('0 job');
+      await scripts.claim(keys, 1, 'lost', 0, settings);
+      assert.equal(await scripts.releaseClaim(keys, 'job', 'lost'), 1);
+      await expect('0 job');
+      const [failing] = (await scripts.claim(keys, 1, 'h2', 0, settings)).tasks;
+      assert.equal(await scripts.fail(keys, 'job', failing, 'err', 3, 0), FailOutcome.Retry);
+      await expect('0 job');
+      const [superseded] = (await scripts.claim(keys, 1, 'h3', 0, settings)).tasks;
+      await add('w', now - 1);
+      messages.length = 0;
+      assert.deepEqual(await scripts.complete(keys, 'job', [superseded]), []);
+      await expect('0 job');
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it('a script refused PUBLISH by ACL writes nothing: add, remove, fail, release', async () => {
+    const user = `nopublish-${process.pid}`;
+    await client.sendCommand(['ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-publish']);
+    const limited = createClient({ url: process.env.TEST_REDIS_URL, username: user, password: 'pw' }) as RedisClient;
+    await limited.connect();
+    try {
+      const denied = new Scripts(limited, keySpace.wakeChannel);
+      const now = await redisNowMs();
+      await assert.rejects(denied.add(keys, keySpace.names, 'job', [String(now - 1), 'a']));
+      assert.equal(await client.exists([keys.due, keySpace.names]), 0, 'add wrote before its PUBLISH was refused');
+
+      await add('r', now - 1);
+      const [running] = (await scripts.claim(keys, 1, 'holder', 0, settings)).tasks;
+      await assert.rejects(denied.remove(keys, 'r'));
+      assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'remove marked the claim before its PUBLISH was refused');
+      await assert.rejects(denied.fail(keys, 'job', running, 'err', 3, 0));
+      assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'fail wrote before its PUBLISH was refused');
+      await assert.rejects(denied.release(keys, 'job', [running]));
+      assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'release wrote before its PUBLISH was refused');
+    } finally {
+      await limited.close();
+      await client.sendCommand(['ACL', 'DELUSER', user]);
+    }
   });
 });
