@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { KeySpace, type TaskKeys } from './keys';
 import { resolveOptions, type SchedulerOptions } from './options';
-import { FailOutcome, Isolation, Scripts, type ClaimResult, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
+import { NameRegistry } from './name-registry';
+import { createRedisPort } from './redis/detect-client';
+import { publishCommandOf, type RedisPort } from './redis/redis-port';
+import { FailOutcome, Isolation, Scripts, type ClaimResult, type ClaimSettings, type ClaimedTask } from './scripts';
 import { SingleFlight, waitAtMost } from './single-flight';
+import { WakeSubscriptions } from './wake-subscriptions';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
 import type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
 
@@ -45,7 +49,7 @@ const MAX_DEAD_TASKS_LIMIT = 100_000;
 const SHUTDOWN_REDIS_GRACE_MS = 1_000;
 
 /**
- * The scheduling engine: a plain class over a node-redis client, free of AntelopeJS.
+ * The scheduling engine: a plain class over a Redis client of any family (see RedisPort), free of AntelopeJS.
  * Producers call addTask/removeTask; a node that calls start() claims due tasks of the handlers it
  * registered, runs them under a renewed lease and records their outcome. Redis keeps every state.
  */
@@ -53,6 +57,10 @@ export class RedisScheduler {
   private readonly options: SchedulerOptions;
   private readonly keys: KeySpace;
   private readonly scripts: Scripts;
+  private readonly redis: RedisPort;
+  private readonly names: NameRegistry;
+  private readonly wake: WakeSubscriptions;
+  private offReconnect?: () => void;
   private readonly claimSettings: ClaimSettings;
   private readonly handlers = new Map<string, TaskHandler>();
   /** name -> taskInfo -> claim held by this node */
@@ -64,7 +72,6 @@ export class RedisScheduler {
   private ackQueue: HeldTask[] = [];
   private listening = false;
   private stopping?: Promise<void>;
-  private subscriber?: RedisClient;
   private wakeTimer?: NodeJS.Timeout;
   private wakeAtMs = Infinity;
   private renewTimer?: NodeJS.Timeout;
@@ -83,19 +90,23 @@ export class RedisScheduler {
   private evictionChecked = false;
 
   /**
-   * @param client a connected node-redis client; the engine sends commands on it and duplicates it
-   *   for pub/sub, but never closes it.
+   * @param client a connected client: node-redis 4-6 (`createClient` or `createCluster`) or ioredis
+   *   (`Redis` or `Cluster`), told apart by shape. The engine sends commands on it and opens its own
+   *   pub/sub connection, but never closes the client. Throws TypeError for anything else.
    * @param options see {@link SchedulerOptions}; validated here (throws TypeError naming the field).
    * @param logger defaults to the console (errors, warnings, info).
    */
   constructor(
-    private readonly client: RedisClient,
+    client: unknown,
     options: Partial<SchedulerOptions> = {},
     private readonly log: SchedulerLogger = CONSOLE_LOGGER,
   ) {
     this.options = resolveOptions(options);
     this.keys = new KeySpace(this.options.keyPrefix);
-    this.scripts = new Scripts(client);
+    this.redis = createRedisPort(client, (message) => this.log.warn(message));
+    this.scripts = new Scripts(this.redis);
+    this.names = new NameRegistry(this.redis, this.keys.names);
+    this.wake = new WakeSubscriptions(this.redis, this.keys, (message) => this.onWakeMessage(message), (message) => this.log.warn(message));
     this.claimSettings = {
       leaseMs: this.options.leaseMs,
       maxAttempts: this.options.maxRetries + 1,
@@ -118,6 +129,7 @@ export class RedisScheduler {
     checkHandlerName(name);
     checkHandler(handler);
     this.handlers.set(name, handler);
+    if (this.listening) void this.wake.add([name]); // never rejects
     this.poller.request();
   }
 
@@ -125,6 +137,7 @@ export class RedisScheduler {
   removeHandler(name: string): void {
     checkHandlerName(name);
     this.handlers.delete(name);
+    if (this.listening) void this.wake.remove(name); // never rejects
   }
 
   /**
@@ -185,11 +198,11 @@ export class RedisScheduler {
     await this.stopping;
     if (this.listening) return;
     this.listening = true;
-    this.client.on('ready', this.onReconnect);
+    this.offReconnect = this.redis.onReconnect(this.onReconnect);
     this.renewTimer = setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     // Neither may hang the caller while Redis is unreachable; both carry on in the background.
     await waitAtMost(this.warnIfEvictable(), 2_000);
-    await waitAtMost(this.subscribe(), 2_000);
+    await waitAtMost(this.wake.add(this.handlers.keys()), 2_000);
     this.poller.request();
   }
 
@@ -209,13 +222,12 @@ export class RedisScheduler {
 
   /** Counts per handler name: every name that has had a task, and every name handled here. */
   async getStats(): Promise<HandlerStats[]> {
-    const stored = (await this.client.sendCommand(['SMEMBERS', this.keys.names])) as Iterable<string>;
-    const names = new Set<string>([...Array.from(stored, String), ...this.handlers.keys()]);
+    const names = new Set<string>([...(await this.names.list()), ...this.handlers.keys()]);
     return Promise.all(
       [...names].sort().map(async (name) => {
         const keys = this.keys.forHandler(name);
         const [scheduled, running, dead] = await Promise.all(
-          [keys.due, keys.lease, keys.dead].map(async (key) => Number(await this.client.sendCommand(['ZCARD', key]))),
+          [keys.due, keys.lease, keys.dead].map(async (key) => Number(await this.redis.send(['ZCARD', key], key))),
         );
         return { name, scheduled, running, dead, handledHere: this.handlers.has(name) };
       }),
@@ -229,9 +241,9 @@ export class RedisScheduler {
       throw new RangeError(`redis_scheduler: getDeadTasks limit must be an integer from 1 to ${MAX_DEAD_TASKS_LIMIT}, received ${String(limit)}`);
     }
     const keys = this.keys.forHandler(name);
-    const members = (await this.client.sendCommand(['ZRANGE', keys.dead, '0', String(limit - 1)])) as string[];
+    const members = (await this.redis.send(['ZRANGE', keys.dead, '0', String(limit - 1)], keys.dead)) as string[];
     if (members.length === 0) return [];
-    const infos = (await this.client.sendCommand(['HMGET', keys.deadInfo, ...members])) as Array<string | null>;
+    const infos = (await this.redis.send(['HMGET', keys.deadInfo, ...members], keys.deadInfo)) as Array<string | null>;
     return members.map((taskInfo, i) => {
       const info = JSON.parse(infos[i] ?? '{}') as Partial<DeadTask>;
       return { taskInfo, error: String(info.error ?? ''), attempts: Number(info.attempts ?? 0), diedAtMs: Number(info.diedAtMs ?? 0) };
@@ -257,7 +269,8 @@ export class RedisScheduler {
 
   /** Adds tasks of one name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
   private async addChunk(name: string, pairs: string[]): Promise<void> {
-    const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, this.keys.wakeChannel, pairs);
+    await this.names.register(name);
+    const delayMs = await this.scripts.add(this.keys.forHandler(name), name, this.keys.wakeChannel(name), publishCommandOf(this.redis), pairs);
     if (delayMs >= 0 && this.handlers.has(name)) this.wakeWithin(delayMs);
   }
 
@@ -532,19 +545,6 @@ export class RedisScheduler {
 
   // ---- start and stop ----
 
-  private async subscribe(): Promise<void> {
-    const subscriber = this.client.duplicate();
-    this.subscriber = subscriber;
-    subscriber.on('error', (err: unknown) => this.log.warn('subscriber connection:', errorMessage(err)));
-    subscriber.on('ready', this.onReconnect);
-    try {
-      await subscriber.connect();
-      await subscriber.subscribe(this.keys.wakeChannel, (message: string) => this.onWakeMessage(message));
-    } catch (err) {
-      this.log.warn(`could not subscribe to wake-ups (${errorMessage(err)}); the safety poll stands in`);
-    }
-  }
-
   /** "<delayMs> <name>", published by add.lua when an add makes a task the earliest of its name. */
   private onWakeMessage(message: string): void {
     const space = message.indexOf(' ');
@@ -569,13 +569,13 @@ export class RedisScheduler {
   /** maxmemory-policy from CONFIG GET, else from INFO memory (managed Redis often disables CONFIG). */
   private async readEvictionPolicy(): Promise<string | undefined> {
     try {
-      const reply = (await this.client.sendCommand(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
+      const reply = (await this.redis.send(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
       return Array.isArray(reply) ? String(reply[1]) : String((reply as Record<string, unknown>)['maxmemory-policy']);
     } catch (err) {
       this.log.debug('CONFIG GET maxmemory-policy failed:', errorMessage(err));
     }
     try {
-      const info = String(await this.client.sendCommand(['INFO', 'memory']));
+      const info = String(await this.redis.send(['INFO', 'memory']));
       return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
     } catch (err) {
       this.log.debug('INFO memory failed:', errorMessage(err));
@@ -595,8 +595,9 @@ export class RedisScheduler {
     };
     const beforeDeadline = within(this.options.shutdownTimeoutMs);
     this.clearWakeTimer();
-    this.client.off('ready', this.onReconnect);
-    await beforeDeadline(this.closeSubscriber());
+    this.offReconnect?.();
+    this.offReconnect = undefined;
+    await beforeDeadline(this.wake.close());
     await beforeDeadline(this.poller.settled());
     if (this.running > 0) await beforeDeadline(new Promise<void>((resolve) => this.idleWaiters.push(resolve)));
 
@@ -612,19 +613,6 @@ export class RedisScheduler {
     await inGrace(Promise.all([this.renewer.settled(), ...this.lostClaimReleases]));
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
-  }
-
-  private async closeSubscriber(): Promise<void> {
-    const subscriber = this.subscriber;
-    this.subscriber = undefined;
-    if (!subscriber) return;
-    subscriber.off('ready', this.onReconnect);
-    try {
-      if (subscriber.isReady) await subscriber.close();
-      else if (subscriber.isOpen) subscriber.destroy();
-    } catch (err) {
-      this.log.debug('closing the subscriber:', errorMessage(err));
-    }
   }
 }
 

@@ -3,24 +3,25 @@
 
   KEYS[1] due       ZSET  taskInfo -> due time (Unix ms)
   KEYS[2] attempts  HASH  taskInfo -> attempts already used
-  KEYS[3] names     SET   every handler name that has had a task
-  KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
+  KEYS[3] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] handler name
-  ARGV[2] wake channel (pub/sub; not a key)
-  ARGV[3..] pairs of (dueTimeMs, taskInfo)
+  ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
+  ARGV[4..] pairs of (dueTimeMs, taskInfo)
 
   Returns the delay in ms (Redis time) until the earliest added task if the add made it the
   earliest of its name, else -1. In that case "<delayMs> <name>" is published on the channel.
+  The registry of names lives in another slot: the caller writes it apart from this script.
 
   Invariant: a task has one identity (name, taskInfo) in every state; adding it again resets its
   attempt count and suspicion, so a re-added task starts with a full set of retries.
 ]]
-local due, attempts, names, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local name, channel = ARGV[1], ARGV[2]
+local due, attempts, suspects = KEYS[1], KEYS[2], KEYS[3]
+local name, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 
 local previousFirst = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')[2]
 local zaddArgs, members, earliest = {}, {}, nil
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local dueTimeMs = tonumber(ARGV[i])
   zaddArgs[#zaddArgs + 1] = dueTimeMs
   zaddArgs[#zaddArgs + 1] = ARGV[i + 1]
@@ -34,7 +35,6 @@ end
 if redis.call('EXISTS', suspects) == 1 then
   redis.call('SREM', suspects, unpack(members))
 end
-redis.call('SADD', names, name)
 
 if previousFirst ~= nil and earliest >= tonumber(previousFirst) then
   return -1
@@ -42,5 +42,5 @@ end
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local delayMs = math.max(0, math.ceil(earliest - nowMs))
-redis.call('PUBLISH', channel, delayMs .. ' ' .. name)
+redis.call(publish, channel, delayMs .. ' ' .. name)
 return delayMs
