@@ -4,9 +4,10 @@ import { createClient } from 'redis';
 import type { SchedulerOptions } from '../../../src/engine/options';
 import { KeySpace } from '../../../src/engine/keys';
 import { RedisScheduler } from '../../../src/engine/scheduler';
-import type { RedisClient } from '../../../src/engine/scripts';
+import type { RedisClient } from '../../support/redis-client';
 import { NodeProcess } from '../../support/nodes';
 import { RedisServerProcess } from '../../support/redis-server';
+import { scanKeys } from '../../support/scan-keys';
 import type { WorkerHandlerSpec, WorkerSpec } from '../../support/worker';
 import { collectRuns, taskKey, type Incarnation, type PlannedTask, type TaskRun } from './task-ledger';
 
@@ -138,9 +139,7 @@ export class FaultCluster {
 
   /** Every key under the prefix. */
   async scanKeys(): Promise<string[]> {
-    const found: string[] = [];
-    for await (const page of this.client.scanIterator({ MATCH: `{${FAULT_PREFIX}}:*`, COUNT: 1000 })) found.push(...page.map(String));
-    return found.sort();
+    return scanKeys(FAULT_PREFIX, [this.redis.url]);
   }
 
   /** Kills every node, closes the client, stops the redis-server and deletes its data. Never throws. */
