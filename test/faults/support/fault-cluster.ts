@@ -65,16 +65,11 @@ export class FaultCluster {
   }
 
   /** Starts (or restarts) the node `label`; waits until it listens. */
-  async startNode(label: string, extras?: NodeExtras): Promise<NodeProcess> {
+  async startNode(label: string, extras?: NodeExtras, mayDieStarting = false): Promise<NodeProcess> {
     if (extras) this.extrasByLabel.set(label, extras);
     const { options, handlers, ...rest } = this.extrasByLabel.get(label) ?? {};
-    const node = await NodeProcess.start({
-      redisUrl: this.redis.url,
-      options: { ...this.spec.options, ...options },
-      handlers: handlers ?? this.spec.handlers,
-      clientName: label,
-      ...rest,
-    });
+    const spec = { redisUrl: this.redis.url, options: { ...this.spec.options, ...options }, handlers: handlers ?? this.spec.handlers, clientName: label, ...rest };
+    const node = await NodeProcess.start(spec, mayDieStarting);
     const incarnation: Incarnation = { label, node, startedAtMs: Date.now() };
     this.incarnations.push(incarnation);
     this.live.set(label, incarnation);
@@ -106,7 +101,8 @@ export class FaultCluster {
     for (const [label, incarnation] of this.live) {
       if (incarnation.node.isAlive) continue;
       incarnation.killedAtMs ??= Date.now();
-      await this.startNode(label);
+      // A node restarted beside a poison pill may claim it at once and die again before it reports ready.
+      await this.startNode(label, undefined, true);
       restarted++;
     }
     return restarted;
