@@ -1,8 +1,11 @@
 // `npm test` (after the build): runs every test through `ajs module test` (the AntelopeJS runtime
 // loads the provider and this module; test/project.ts starts a private redis-server), then prints
 // the closing line "N passed, N failed". Exits non-zero when a test failed or none ran.
+// Without arguments it runs every file of dist/test except dist/test/cluster (the Redis Cluster
+// tests, run by `npm run test:matrix`).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const { INSTALL_HINT } = require('./redis');
 
@@ -15,7 +18,8 @@ function main() {
     process.exitCode = 1;
     return;
   }
-  const args = ['module', 'test', ...process.argv.slice(2).flatMap((file) => ['--file', file])];
+  const files = process.argv.length > 2 ? process.argv.slice(2) : defaultFiles(path.join('dist', 'test'));
+  const args = ['module', 'test', ...files.flatMap((file) => ['--file', file])];
   // npm_config_offline: ajs asks the registry for its own version on every call; this skips that.
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'ajs'), args, {
     cwd: ROOT,
@@ -36,6 +40,15 @@ function main() {
     if (crashed) console.error(`[test] the test run exited with ${signal ?? `code ${code}`}`);
     if (passed === 0) console.error('[test] no test ran');
     process.exitCode = failed > 0 || crashed || passed === 0 ? 1 : 0;
+  });
+}
+
+/** Every .js file under `folder`, as `ajs module test` would load them, less the cluster folder. */
+function defaultFiles(folder) {
+  return fs.readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(folder, entry.name);
+    if (entry.isDirectory()) return file === path.join('dist', 'test', 'cluster') ? [] : defaultFiles(file);
+    return file.endsWith('.js') ? [file] : [];
   });
 }
 

@@ -4,7 +4,7 @@ export type RetryBackoff = 'fixed' | 'exponential';
 
 /** Scheduler settings: the module's `antelope.json` config and the engine's options are the same. */
 export interface SchedulerOptions {
-  /** Key prefix; every key is `{keyPrefix}:...` (one hash tag, so it runs on Redis Cluster). Default `"ajs:scheduler"`. */
+  /** Key prefix: the keys of a handler name are `keyPrefix:{name}:...` (one hash tag per name, see docs/cluster.md). Default `"ajs:scheduler"`. */
   keyPrefix: string;
   /** Handlers running at once on this node. Default `16`. */
   concurrency: number;

@@ -58,7 +58,7 @@ export class RedisClusterProcess {
 
   /** CLUSTER NODES as seen by the first node that answers. */
   async topology(): Promise<ClusterNodeInfo[]> {
-    for (const node of this.nodes) {
+    for (const node of this.nodes.filter((n) => n.isRunning)) {
       const text = await redisCli(node.port, ['CLUSTER', 'NODES']).catch(() => undefined);
       if (text) return parseClusterNodes(text);
     }
@@ -74,7 +74,9 @@ export class RedisClusterProcess {
 
   /** The slot of a key, as the cluster computes it. */
   async slotOf(key: string): Promise<number> {
-    return Number(await redisCli(this.nodes[0].port, ['CLUSTER', 'KEYSLOT', key]));
+    const node = this.nodes.find((n) => n.isRunning);
+    if (!node) throw new Error('no cluster node is running');
+    return Number(await redisCli(node.port, ['CLUSTER', 'KEYSLOT', key]));
   }
 
   /** Resolves once every live node reports cluster_state:ok and every live replica is linked. */

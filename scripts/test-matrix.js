@@ -1,0 +1,46 @@
+// `npm run test:matrix` (after the build): the client x topology matrix. For each client family
+// (node-redis 6, node-redis 4, ioredis) on a standalone server and on a local Redis Cluster
+// (3 masters + 3 replicas), it runs the port, module-contract, multi-process and key-upgrade tests
+// through `ajs module test`; then the cluster-only tests (failover, slot migration). Prints one
+// closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+const CLIENTS = ['node-redis-6', 'node-redis-4', 'ioredis'];
+const TOPOLOGIES = ['standalone', 'cluster'];
+const CONTRACT_FILES = ['redis-port', 'module', 'multi-node', 'key-layout-upgrade'].map((f) => `dist/test/${f}.test.js`);
+const CLUSTER_FILES = ['failover', 'slot-migration'].map((f) => `dist/test/cluster/${f}.test.js`);
+
+function runSuite(label, env, files) {
+  console.log(`\n[matrix] ${label}`);
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'test.js'), 'dist/test/exit-code.js', ...files], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.stdout.write(result.stdout);
+  const last = /^(\d+) passed, (\d+) failed$/m.exec(result.stdout.trim().split('\n').at(-1) ?? '');
+  const passed = Number(last?.[1] ?? 0);
+  const failed = Number(last?.[2] ?? 1) + (result.status === 0 || last ? 0 : 1);
+  return { label, passed, failed };
+}
+
+const results = [];
+for (const topology of TOPOLOGIES) {
+  for (const client of CLIENTS) {
+    results.push(runSuite(`${client} on ${topology}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: topology }, CONTRACT_FILES));
+  }
+}
+for (const client of CLIENTS) {
+  results.push(runSuite(`cluster faults with ${client}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: 'cluster' }, CLUSTER_FILES));
+}
+
+console.log('\n[matrix] summary');
+for (const r of results) console.log(`  ${r.label.padEnd(32)} ${r.passed} passed, ${r.failed} failed`);
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
