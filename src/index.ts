@@ -3,6 +3,7 @@ import { Logging } from '@ajs/logging/beta';
 import { GetClient } from '@ajs/redis/beta';
 import { resolveOptions, type SchedulerOptions } from './engine/options';
 import { RedisScheduler, type SchedulerLogger, type TaskHandler } from './engine/scheduler';
+import type { RedisClient } from './engine/scripts';
 import * as schedulerBeta from './interfaces/redis_scheduler/beta';
 
 const channel = new Logging.Channel('redis_scheduler');
@@ -22,7 +23,8 @@ let engineReady: Promise<RedisScheduler> | undefined;
 function getEngine(): Promise<RedisScheduler> {
   engineReady ??= GetClient()
     .then((client) => {
-      const created = new RedisScheduler(client, options, log);
+      // A cluster (provider `cluster` config) needs the engine's Redis port of issue 8.
+      const created = new RedisScheduler(client as RedisClient, options, log);
       for (const [name, handler] of handlers) created.setHandler(name, handler);
       engine = created;
       return created;

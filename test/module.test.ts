@@ -16,6 +16,8 @@ import {
 import { RedisScheduler } from '../src/engine/scheduler';
 import { KeySpace } from '../src/engine/keys';
 import { eventually } from './support/nodes';
+import { withAdminClient } from './support/admin-client';
+import type { RedisClient } from '../src/engine/scripts';
 import { MODULE_OPTIONS } from './support/module-options';
 
 const keys = new KeySpace(MODULE_OPTIONS.keyPrefix!);
@@ -32,10 +34,11 @@ function recorder(behaviour: (taskInfo: string, context: TaskContext) => void | 
 }
 
 async function redisKeys(): Promise<string[]> {
-  const client = await GetClient();
-  const found: string[] = [];
-  for await (const page of client.scanIterator({ MATCH: `{${MODULE_OPTIONS.keyPrefix}}:*`, COUNT: 1000 })) found.push(...page.map(String));
-  return found.sort();
+  return withAdminClient(async (client) => {
+    const found: string[] = [];
+    for await (const page of client.scanIterator({ MATCH: `{${MODULE_OPTIONS.keyPrefix}}:*`, COUNT: 1000 })) found.push(...page.map(String));
+    return found.sort();
+  });
 }
 
 async function dueScore(name: string, taskInfo: string): Promise<number | null> {
@@ -178,7 +181,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
   });
 
   it('leaves a task whose handler no node has in Redis, untouched and visible in stats', async () => {
-    const producer = new RedisScheduler(await GetClient(), { ...MODULE_OPTIONS, allowUnknownHandlers: true });
+    const producer = new RedisScheduler((await GetClient()) as RedisClient, { ...MODULE_OPTIONS, allowUnknownHandlers: true });
     const dueTimeMs = Date.now() - 1_000;
     await producer.addTask('nobody-handles-this', dueTimeMs, 'orphan');
     await sleep(MODULE_OPTIONS.safetyPollMs! * 1.5);
