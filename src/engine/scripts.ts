@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClientType } from 'redis';
 import type { TaskKeys } from './keys';
+import { scriptError } from './script-errors';
 import { waitAtMost } from './single-flight';
 
 /** Any node-redis client (v5/v6, RESP2 or RESP3, with or without modules). */
@@ -86,7 +87,14 @@ class LuaScript {
 
   /** EVALSHA, falling back to EVAL when the server has not cached the script (first call, restart). */
   async run<T>(client: RedisClient, keys: string[], args: string[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.evaluate<T>(client, [String(keys.length), ...keys, ...args]);
+    } catch (err) {
+      throw scriptError(this.file, err);
+    }
+  }
+
+  private async evaluate<T>(client: RedisClient, tail: string[]): Promise<T> {
     try {
       return (await withTimeout(client.sendCommand(['EVALSHA', this.sha, ...tail]), this.file)) as T;
     } catch (err) {
