@@ -71,28 +71,28 @@ describe(`Redis port (${target.client}, ${target.topology})`, function () {
   });
 
   it('delivers the wake-up add.lua publishes to each name\'s channel', async () => {
-    const scripts = new Scripts(port);
+    const scripts = new Scripts(port, keys);
     const received: string[] = [];
     for (const name of NAMES) await port.subscribe(keys.wakeChannel(name), (message) => received.push(message));
     for (const name of NAMES) {
-      await scripts.add(keys.forHandler(name), name, keys.wakeChannel(name), publishCommandOf(port), ['0', 'wake-me']);
+      await scripts.add(keys.forHandler(name), name, ['0', 'wake-me']);
     }
     await eventually(() => received.length === NAMES.length, 5_000, 'a wake-up for every name');
     assert.deepEqual(received.map((m) => m.slice(m.indexOf(' ') + 1)).sort(), [...NAMES].sort());
     await port.unsubscribe(keys.wakeChannel(NAMES[0]));
-    await scripts.add(keys.forHandler(NAMES[0]), NAMES[0], keys.wakeChannel(NAMES[0]), publishCommandOf(port), ['-1', 'earlier']);
-    await scripts.add(keys.forHandler(NAMES[1]), NAMES[1], keys.wakeChannel(NAMES[1]), publishCommandOf(port), ['-1', 'earlier']);
+    await scripts.add(keys.forHandler(NAMES[0]), NAMES[0], ['-1', 'earlier']);
+    await scripts.add(keys.forHandler(NAMES[1]), NAMES[1], ['-1', 'earlier']);
     await eventually(() => received.length === NAMES.length + 1, 5_000, 'the wake-up of a name still subscribed');
     assert.match(received.at(-1)!, new RegExp(` ${NAMES[1]}$`));
     for (const name of NAMES) for (const key of Object.values(keys.forHandler(name))) await port.send(['DEL', key], key);
   });
 
   it('runs a script by its source when the server lost its script cache (NOSCRIPT)', async () => {
-    const scripts = new Scripts(port);
+    const scripts = new Scripts(port, keys);
     const name = NAMES[2];
-    await scripts.add(keys.forHandler(name), name, keys.wakeChannel(name), publishCommandOf(port), ['0', 'first']);
+    await scripts.add(keys.forHandler(name), name, ['0', 'first']);
     for (const p of ports) await redisCli(p, ['SCRIPT', 'FLUSH']);
-    await scripts.add(keys.forHandler(name), name, keys.wakeChannel(name), publishCommandOf(port), ['0', 'second']);
+    await scripts.add(keys.forHandler(name), name, ['0', 'second']);
     const claimed = await scripts.claim(keys.forHandler(name), 10, 'noscript', 0, { leaseMs: 1_000, maxAttempts: 1, expiredError: 'x' });
     assert.deepEqual(claimed.tasks.map((t) => t.taskInfo).sort(), ['first', 'second']);
     for (const key of Object.values(keys.forHandler(name))) await port.send(['DEL', key], key);

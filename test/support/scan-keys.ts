@@ -4,7 +4,7 @@ import { createClient } from 'redis';
  * Every key of a scheduler prefix (both layouts: `{prefix}:...` and `prefix:{name}:...`) on every
  * node of TEST_REDIS_URLS (all masters of a cluster), sorted.
  */
-export async function scanKeys(prefix: string, urls = (process.env.TEST_REDIS_URLS ?? process.env.TEST_REDIS_URL ?? '').split(',')): Promise<string[]> {
+export async function scanKeys(prefix: string, urls = (process.env.TEST_REDIS_URLS ?? process.env.TEST_REDIS_ADMIN_URL ?? process.env.TEST_REDIS_URL ?? '').split(',')): Promise<string[]> {
   const found = new Set<string>();
   for (const url of urls.filter(Boolean)) {
     const client = createClient({ url });
