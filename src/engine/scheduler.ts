@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { describeError as errorMessage, describeTask } from './describe';
+import { SecondsLikeDueTimeHint } from './due-time-hint';
 import { KeySpace, type TaskKeys } from './keys';
 import { resolveOptions, type SchedulerOptions } from './options';
 import { FailOutcome, Isolation, Scripts, type ClaimResult, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
+import { waitForRedis } from './redis-wait';
 import { SingleFlight, waitAtMost } from './single-flight';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
 import type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
@@ -81,6 +84,7 @@ export class RedisScheduler {
   private claimSeq = 0;
   private nameCursor = 0;
   private evictionChecked = false;
+  private readonly secondsHint: SecondsLikeDueTimeHint;
 
   /**
    * @param client a connected node-redis client; the engine sends commands on it and duplicates it
@@ -96,6 +100,7 @@ export class RedisScheduler {
     this.options = resolveOptions(options);
     this.keys = new KeySpace(this.options.keyPrefix);
     this.scripts = new Scripts(client);
+    this.secondsHint = new SecondsLikeDueTimeHint(log);
     this.claimSettings = {
       leaseMs: this.options.leaseMs,
       maxAttempts: this.options.maxRetries + 1,
@@ -134,11 +139,15 @@ export class RedisScheduler {
    *   unless allowUnknownHandlers.
    */
   async addTask(name: string, dueTimeMs: number, taskInfo: string): Promise<void> {
-    await this.addTasks([{ name, dueTimeMs, taskInfo }]);
+    await this.addTaskList([{ name, dueTimeMs, taskInfo }], 'addTask');
   }
 
   /** Schedules many tasks with one script call per 1,000 tasks of a name. Checks all before writing any. */
   async addTasks(tasks: readonly TaskSpec[]): Promise<void> {
+    await this.addTaskList(tasks, 'addTasks');
+  }
+
+  private async addTaskList(tasks: readonly TaskSpec[], call: string): Promise<void> {
     if (!Array.isArray(tasks)) throw new TypeError('redis_scheduler: addTasks expects an array of { name, dueTimeMs, taskInfo }');
     // name -> flat (dueTimeMs, taskInfo) pairs, the way add.lua takes them
     const pairsByName = new Map<string, string[]>();
@@ -152,7 +161,9 @@ export class RedisScheduler {
         pairsByName.set(task.name, (pairs = []));
       }
       pairs.push(String(task.dueTimeMs), task.taskInfo);
+      this.secondsHint.check(task.dueTimeMs, task.name);
     }
+    await waitForRedis(this.client, this.options.redisWaitMs, call);
     const writes: Array<Promise<void>> = [];
     for (const [name, pairs] of pairsByName) {
       for (let i = 0; i < pairs.length; i += 2 * ADD_CHUNK) {
@@ -174,6 +185,7 @@ export class RedisScheduler {
   async removeTask(name: string, taskInfo: string): Promise<boolean> {
     checkHandlerName(name);
     checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    await waitForRedis(this.client, this.options.redisWaitMs, 'removeTask');
     const found = await this.scripts.remove(this.keys.forHandler(name), taskInfo);
     const mine = this.held.get(name)?.get(taskInfo);
     if (mine) this.loseLease(mine, 'the task was removed');
@@ -209,6 +221,7 @@ export class RedisScheduler {
 
   /** Counts per handler name: every name that has had a task, and every name handled here. */
   async getStats(): Promise<HandlerStats[]> {
+    await waitForRedis(this.client, this.options.redisWaitMs, 'getStats');
     const stored = (await this.client.sendCommand(['SMEMBERS', this.keys.names])) as Iterable<string>;
     const names = new Set<string>([...Array.from(stored, String), ...this.handlers.keys()]);
     return Promise.all(
@@ -228,6 +241,7 @@ export class RedisScheduler {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_DEAD_TASKS_LIMIT) {
       throw new RangeError(`redis_scheduler: getDeadTasks limit must be an integer from 1 to ${MAX_DEAD_TASKS_LIMIT}, received ${String(limit)}`);
     }
+    await waitForRedis(this.client, this.options.redisWaitMs, 'getDeadTasks');
     const keys = this.keys.forHandler(name);
     const members = (await this.client.sendCommand(['ZRANGE', keys.dead, '0', String(limit - 1)])) as string[];
     if (members.length === 0) return [];
@@ -306,7 +320,7 @@ export class RedisScheduler {
         else if (delayMs > 0) nextDelayMs = Math.min(nextDelayMs, delayMs);
       }
     } catch (err) {
-      this.log.error('claim failed; trying again shortly:', errorMessage(err));
+      this.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(err)}`);
       nextDelayMs = Math.min(nextDelayMs, ERROR_RETRY_MS);
     }
     this.backlog = backlog;
@@ -403,7 +417,7 @@ export class RedisScheduler {
         failure = err;
       }
       if (!this.isHeld(task)) {
-        this.log.warn(`task of "${task.name}" finished after its lease was lost or handed back; its outcome is discarded`);
+        this.log.warn(`task ${describeTask(task.name, task.taskInfo)} finished after its lease was lost or handed back; its outcome is discarded`);
       } else if (failed) {
         await this.recordFailure(task, failure);
       } else {
@@ -434,7 +448,7 @@ export class RedisScheduler {
   private loseLease(task: HeldTask, reason: string): void {
     if (!this.isHeld(task)) return;
     this.untrack(task);
-    this.log.warn(`lease on a task of "${task.name}" lost (${reason}); its handler is aborted`);
+    this.log.warn(`lease on task ${describeTask(task.name, task.taskInfo)} lost (${reason}); its handler is aborted`);
     abortTask(task, new Error(`redis_scheduler: ${reason}`));
   }
 
@@ -447,7 +461,7 @@ export class RedisScheduler {
   private async recordFailure(task: HeldTask, failure: unknown): Promise<void> {
     const delayMs = this.retryDelayMs(task.attempt);
     const error = errorText(failure).slice(0, MAX_ERROR_CHARS);
-    const where = `task of "${task.name}" failed (attempt ${task.attempt}/${this.claimSettings.maxAttempts}): ${errorMessage(failure)}`;
+    const where = `task ${describeTask(task.name, task.taskInfo)} failed (attempt ${task.attempt}/${this.claimSettings.maxAttempts}): ${errorMessage(failure)}`;
     try {
       const outcome = await this.scripts.fail(this.keys.forHandler(task.name), task, error, this.claimSettings.maxAttempts, delayMs);
       if (outcome === FailOutcome.Retry) {
@@ -662,15 +676,4 @@ function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.stack ?? err.message;
   return errorMessage(err);
-}
-
-/** One line about an error, for logs. */
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'string') return err;
-  try {
-    return JSON.stringify(err) ?? String(err);
-  } catch {
-    return String(err);
-  }
 }
