@@ -4,6 +4,7 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { AJS, ajsEnv } = require('./ajs');
 const { INSTALL_HINT } = require('./redis');
 
 const ROOT = path.join(__dirname, '..');
@@ -16,10 +17,9 @@ function main() {
     return;
   }
   const args = ['module', 'test', ...process.argv.slice(2).flatMap((file) => ['--file', file])];
-  // npm_config_offline: ajs asks the registry for its own version on every call; this skips that.
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'ajs'), args, {
+  const child = spawn(AJS, args, {
     cwd: ROOT,
-    env: { ...process.env, npm_config_offline: 'true' },
+    env: ajsEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
