@@ -1,13 +1,28 @@
 // `npm test` (after the build): runs every test through `ajs module test` (the AntelopeJS runtime
 // loads the provider and this module; test/project.ts starts a private redis-server), then prints
 // the closing line "N passed, N failed". Exits non-zero when a test failed or none ran.
+// With no argument it runs every file under dist/test except dist/test/install (the install suite,
+// `npm run test:install`: it packs and installs the package and builds the example app, minutes
+// of work kept out of `npm test`); with arguments, those files.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const { AJS, ajsEnv } = require('./ajs');
 const { INSTALL_HINT } = require('./redis');
 
 const ROOT = path.join(__dirname, '..');
+const TEST_FOLDER = path.join('dist', 'test');
+const INSTALL_SUITE = path.join(TEST_FOLDER, 'install');
+
+/** Every .js under dist/test but the install suite, as `ajs module test` would load its folder. */
+function defaultFiles() {
+  return fs
+    .readdirSync(path.join(ROOT, TEST_FOLDER), { recursive: true })
+    .map((file) => path.join(TEST_FOLDER, file))
+    .filter((file) => file.endsWith('.js') && !file.startsWith(INSTALL_SUITE + path.sep))
+    .sort();
+}
 
 function main() {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -16,7 +31,8 @@ function main() {
     process.exitCode = 1;
     return;
   }
-  const args = ['module', 'test', ...process.argv.slice(2).flatMap((file) => ['--file', file])];
+  const files = process.argv.length > 2 ? process.argv.slice(2) : defaultFiles();
+  const args = ['module', 'test', ...files.flatMap((file) => ['--file', file])];
   const child = spawn(AJS, args, {
     cwd: ROOT,
     env: ajsEnv(),
