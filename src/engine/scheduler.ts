@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { ClaimLoop } from './claim-loop';
 import { warnIfEvictable } from './eviction-check';
+import { SecondsLikeDueTimeHint } from './due-time-hint';
 import { KeySpace } from './keys';
 import { CONSOLE_LOGGER, type SchedulerLogger } from './logger';
 import { resolveOptions, type SchedulerOptions } from './options';
 import { NameRegistry } from './name-registry';
 import { createRedisPort } from './redis/detect-client';
 import type { RedisPort } from './redis/redis-port';
+import { waitForRedis } from './redis-wait';
 import { Scripts } from './scripts';
 import { waitAtMost } from './single-flight';
 import { TaskRunner } from './task-runner';
@@ -50,6 +52,7 @@ export class RedisScheduler {
   /** start()/stop() transitions, one after the other. */
   private transitions: Promise<void> = Promise.resolve();
   private evictionChecked = false;
+  private readonly secondsHint: SecondsLikeDueTimeHint;
 
   /**
    * @param client a connected client: node-redis 4-6 (`createClient` or `createCluster`) or ioredis
@@ -59,12 +62,13 @@ export class RedisScheduler {
    * @param logger defaults to the console (errors, warnings, info).
    */
   constructor(
-    client: unknown,
+    private readonly client: unknown,
     options: Partial<SchedulerOptions> = {},
     private readonly log: SchedulerLogger = CONSOLE_LOGGER,
   ) {
     this.options = resolveOptions(options);
     this.keys = new KeySpace(this.options.keyPrefix);
+    this.secondsHint = new SecondsLikeDueTimeHint(log);
     this.redis = createRedisPort(client, (message) => this.log.warn(message));
     this.scripts = new Scripts(this.redis, this.keys);
     this.names = new NameRegistry(this.redis, this.keys.names);
@@ -113,11 +117,15 @@ export class RedisScheduler {
    *   unless allowUnknownHandlers.
    */
   async addTask(name: string, dueTimeMs: number, taskInfo: string): Promise<void> {
-    await this.addTasks([{ name, dueTimeMs, taskInfo }]);
+    await this.addTaskList([{ name, dueTimeMs, taskInfo }], 'addTask');
   }
 
   /** Schedules many tasks with one script call per 1,000 tasks (or 4 MiB) of a name. Checks all before writing any. */
   async addTasks(tasks: readonly TaskSpec[]): Promise<void> {
+    await this.addTaskList(tasks, 'addTasks');
+  }
+
+  private async addTaskList(tasks: readonly TaskSpec[], call: string): Promise<void> {
     if (!Array.isArray(tasks)) throw new TypeError('redis_scheduler: addTasks expects an array of { name, dueTimeMs, taskInfo }');
     // name -> chunks of flat (dueTimeMs, taskInfo) pairs, the way add.lua takes them
     const chunksByName = new Map<string, AddChunk[]>();
@@ -136,7 +144,9 @@ export class RedisScheduler {
       }
       last.pairs.push(String(task.dueTimeMs), task.taskInfo);
       last.chars += task.taskInfo.length;
+      this.secondsHint.check(task.dueTimeMs, task.name);
     }
+    await waitForRedis(this.client, this.options.redisWaitMs, call);
     const writes: Array<Promise<void>> = [];
     for (const [name, chunks] of chunksByName) {
       for (const chunk of chunks) {
@@ -159,6 +169,7 @@ export class RedisScheduler {
   async removeTask(name: string, taskInfo: string): Promise<boolean> {
     checkHandlerName(name);
     checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    await waitForRedis(this.client, this.options.redisWaitMs, 'removeTask');
     const found = await this.scripts.remove(this.keys.forHandler(name), name, taskInfo);
     this.runner.cancel(name, taskInfo);
     return found;
@@ -182,6 +193,7 @@ export class RedisScheduler {
 
   /** Counts per handler name: every name that has had a task, and every name handled here. Each task is counted once. */
   async getStats(): Promise<HandlerStats[]> {
+    await waitForRedis(this.client, this.options.redisWaitMs, 'getStats');
     const names = new Set<string>([...(await this.names.list()), ...this.handlers.keys()]);
     return Promise.all(
       [...names].sort().map(async (name) => ({ name, ...(await this.scripts.stats(this.keys.forHandler(name))), handledHere: this.handlers.has(name) })),
@@ -194,6 +206,7 @@ export class RedisScheduler {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_DEAD_TASKS_LIMIT) {
       throw new RangeError(`redis_scheduler: getDeadTasks limit must be an integer from 1 to ${MAX_DEAD_TASKS_LIMIT}, received ${String(limit)}`);
     }
+    await waitForRedis(this.client, this.options.redisWaitMs, 'getDeadTasks');
     const keys = this.keys.forHandler(name);
     const members = (await this.redis.send(['ZRANGE', keys.dead, '0', String(limit - 1)], keys.dead)) as string[];
     if (members.length === 0) return [];
