@@ -202,7 +202,7 @@ export class RedisScheduler {
     this.renewTimer = setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     // Neither may hang the caller while Redis is unreachable; both carry on in the background.
     await waitAtMost(this.warnIfEvictable(), 2_000);
-    await waitAtMost(this.wake.add(this.handlers.keys()), 2_000);
+    await waitAtMost(this.wake.add([...this.handlers.keys()]), 2_000);
     this.poller.request();
   }
 
