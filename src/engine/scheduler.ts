@@ -566,14 +566,11 @@ export class RedisScheduler {
     }
   }
 
-  /** maxmemory-policy from CONFIG GET, else from INFO memory (managed Redis often disables CONFIG). */
+  /**
+   * maxmemory-policy from INFO memory, never CONFIG GET: the ACL rule needs only `+info|memory`, while
+   * granting `config|get` would let the scheduler's user read `requirepass`.
+   */
   private async readEvictionPolicy(): Promise<string | undefined> {
-    try {
-      const reply = (await this.redis.send(['CONFIG', 'GET', 'maxmemory-policy'])) as unknown;
-      return Array.isArray(reply) ? String(reply[1]) : String((reply as Record<string, unknown>)['maxmemory-policy']);
-    } catch (err) {
-      this.log.debug('CONFIG GET maxmemory-policy failed:', errorMessage(err));
-    }
     try {
       const info = String(await this.redis.send(['INFO', 'memory']));
       return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scriptError } from '../script-errors';
 import { waitAtMost } from '../single-flight';
 import type { RedisPort } from './redis-port';
 
@@ -44,14 +45,15 @@ export class LuaScript {
   /**
    * Runs the script on the node that holds `keys[0]`: EVALSHA, then EVAL when that node has not
    * cached it (first call, restart, or a replica promoted by a failover: the cache is not
-   * replicated). TRYAGAIN and CLUSTERDOWN are retried with a short backoff.
+   * replicated). TRYAGAIN and CLUSTERDOWN are retried with a short backoff. A Redis error reply is
+   * rethrown named after the script (script-errors.ts).
    */
   async run<T>(port: RedisPort, keys: string[], args: string[]): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.runOnce<T>(port, keys, args);
       } catch (err) {
-        if (!isTransientClusterError(err) || attempt >= CLUSTER_RETRY_DELAYS_MS.length) throw err;
+        if (!isTransientClusterError(err) || attempt >= CLUSTER_RETRY_DELAYS_MS.length) throw scriptError(this.file, err);
         await new Promise((resolve) => setTimeout(resolve, CLUSTER_RETRY_DELAYS_MS[attempt]));
       }
     }
