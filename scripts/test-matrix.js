@@ -4,7 +4,7 @@
 // through `ajs module test`; then the cluster-only tests (failover, slot migration). Prints one
 // closing line "N passed, N failed" and exits non-zero when a test failed or none ran.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
@@ -13,34 +13,45 @@ const TOPOLOGIES = ['standalone', 'cluster'];
 const CONTRACT_FILES = ['redis-port', 'module', 'multi-node', 'key-layout-upgrade'].map((f) => `dist/test/${f}.test.js`);
 const CLUSTER_FILES = ['failover', 'slot-migration'].map((f) => `dist/test/cluster/${f}.test.js`);
 
+/** Runs scripts/test.js on `files` with `env`, streaming its output; resolves to its counts. */
 function runSuite(label, env, files) {
   console.log(`\n[matrix] ${label}`);
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'test.js'), 'dist/test/exit-code.js', ...files], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'test.js'), 'dist/test/exit-code.js', ...files], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    child.on('exit', (code) => {
+      const last = /^(\d+) passed, (\d+) failed$/m.exec(output.trim().split('\n').at(-1) ?? '');
+      const failed = last ? Number(last[2]) : 1;
+      resolve({ label, passed: Number(last?.[1] ?? 0), failed: failed + (code !== 0 && failed === 0 ? 1 : 0) });
+    });
   });
-  process.stdout.write(result.stdout);
-  const last = /^(\d+) passed, (\d+) failed$/m.exec(result.stdout.trim().split('\n').at(-1) ?? '');
-  const passed = Number(last?.[1] ?? 0);
-  const failed = Number(last?.[2] ?? 1) + (result.status === 0 || last ? 0 : 1);
-  return { label, passed, failed };
 }
 
-const results = [];
-for (const topology of TOPOLOGIES) {
-  for (const client of CLIENTS) {
-    results.push(runSuite(`${client} on ${topology}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: topology }, CONTRACT_FILES));
+async function main() {
+  const results = [];
+  for (const topology of TOPOLOGIES) {
+    for (const client of CLIENTS) {
+      results.push(await runSuite(`${client} on ${topology}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: topology }, CONTRACT_FILES));
+    }
   }
-}
-for (const client of CLIENTS) {
-  results.push(runSuite(`cluster faults with ${client}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: 'cluster' }, CLUSTER_FILES));
+  for (const client of CLIENTS) {
+    results.push(await runSuite(`cluster faults with ${client}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: 'cluster' }, CLUSTER_FILES));
+  }
+
+  console.log('\n[matrix] summary');
+  for (const r of results) console.log(`  ${r.label.padEnd(32)} ${r.passed} passed, ${r.failed} failed`);
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  console.log(`\n${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
 }
 
-console.log('\n[matrix] summary');
-for (const r of results) console.log(`  ${r.label.padEnd(32)} ${r.passed} passed, ${r.failed} failed`);
-const passed = results.reduce((n, r) => n + r.passed, 0);
-const failed = results.reduce((n, r) => n + r.failed, 0);
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+main();

@@ -87,6 +87,24 @@ describe(`Redis port (${target.client}, ${target.topology})`, function () {
     for (const name of NAMES) for (const key of Object.values(keys.forHandler(name))) await port.send(['DEL', key], key);
   });
 
+  it('wakes a listening engine when another one adds a task (the safety poll is 10 minutes away)', async () => {
+    const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+    const keyPrefix = 'test:port-wake';
+    const listener = new RedisScheduler(connection.client, { keyPrefix, safetyPollMs: 600_000 }, quiet);
+    const producer = new RedisScheduler(connection.client, { keyPrefix, allowUnknownHandlers: true }, quiet);
+    const runs: string[] = [];
+    for (const name of NAMES) listener.setHandler(name, (taskInfo) => void runs.push(`${name}/${taskInfo}`));
+    await listener.start();
+    try {
+      for (const name of NAMES) await producer.addTask(name, Date.now() + 300, 'woken');
+      await eventually(() => runs.length === NAMES.length, 10_000, 'every name to be woken');
+    } finally {
+      await listener.stop();
+    }
+    const space = new KeySpace(keyPrefix);
+    for (const key of [space.names, ...NAMES.flatMap((name) => Object.values(space.forHandler(name)))]) await port.send(['DEL', key], key);
+  });
+
   it('runs a script by its source when the server lost its script cache (NOSCRIPT)', async () => {
     const scripts = new Scripts(port, keys);
     const name = NAMES[2];

@@ -1,4 +1,3 @@
-import { withArticle } from './errors';
 /** How the delay between retries grows. */
 export type RetryBackoff = 'fixed' | 'exponential';
 
@@ -6,8 +5,8 @@ export type RetryBackoff = 'fixed' | 'exponential';
 export interface SchedulerOptions {
   /**
    * Key prefix: the keys of a handler name are `keyPrefix:{name}:...` (one hash tag per name, see
-   * docs/cluster.md). No braces, and no glob characters (`* ? [ ] \`), so ACL key and channel
-   * patterns built on it match the scheduler's keys only (docs/security.md). Default `"ajs:scheduler"`.
+   * docs/cluster.md). No braces, and no glob characters (`* ? [ ] \`), so ACL key patterns built on it
+   * (see acl-rule.ts) match these keys only. Default `"ajs:scheduler"`.
    */
   keyPrefix: string;
   /** Handlers running at once on this node. Default `16`. */
@@ -34,12 +33,6 @@ export interface SchedulerOptions {
   allowUnknownHandlers: boolean;
   /** Most tasks one claim script takes (bounded by free concurrency). Default `64`. */
   claimBatchSize: number;
-  /**
-   * How long a call (addTask, addTasks, removeTask, getStats, getDeadTasks) waits for Redis while it is
-   * unreachable before rejecting with an error naming the target, having written nothing. Once sent, a
-   * command gets the client's command timeout, and a script 10 s, for its reply. Default `10000`.
-   */
-  redisWaitMs: number;
 }
 
 /** Defaults of every option. */
@@ -57,7 +50,6 @@ export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
   maxTaskInfoBytes: 1024 * 1024,
   allowUnknownHandlers: false,
   claimBatchSize: 64,
-  redisWaitMs: 10_000,
 });
 
 type Check = (value: unknown) => string | undefined;
@@ -88,13 +80,12 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
   maxTaskInfoBytes: integer(1, 512 * 1024 * 1024),
   allowUnknownHandlers: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
   claimBatchSize: integer(1, 1_000),
-  redisWaitMs: integer(0, 3_600_000),
 };
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return Array.isArray(value) ? 'an array' : withArticle(typeof value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 /**

@@ -266,7 +266,7 @@ export class RedisScheduler {
       this.evictionChecked = true;
       await waitAtMost(warnIfEvictable(this.redis, this.log), START_STEP_MS);
     }
-    await waitAtMost(this.wake.add(this.handlers.keys()), START_STEP_MS);
+    await waitAtMost(this.wake.add([...this.handlers.keys()]), START_STEP_MS);
     this.loop.request();
   }
 

@@ -27,10 +27,15 @@ export class ClusterRun {
   /** A new cluster, and a producer on it with the client family of this run. */
   static async start(options: Partial<SchedulerOptions>): Promise<ClusterRun> {
     const cluster = await RedisClusterProcess.start();
-    const target: RedisTarget = { ...targetFromEnv(), topology: 'cluster', urls: cluster.urls };
-    const connection = await connectTarget(target);
-    const producer = new RedisScheduler(connection.client, { ...options, allowUnknownHandlers: true }, quietLogger());
-    return new ClusterRun(cluster, target, connection, producer, options);
+    try {
+      const target: RedisTarget = { ...targetFromEnv(), topology: 'cluster', urls: cluster.urls };
+      const connection = await connectTarget(target);
+      const producer = new RedisScheduler(connection.client, { ...options, allowUnknownHandlers: true }, quietLogger());
+      return new ClusterRun(cluster, target, connection, producer, options);
+    } catch (err) {
+      await cluster.destroy();
+      throw err;
+    }
   }
 
   /** Starts `count` scheduler nodes (processes) handling `names`, each run taking `workMs`. */

@@ -2,9 +2,13 @@ import { createClient } from 'redis';
 
 /**
  * Every key of a scheduler prefix (both layouts: `{prefix}:...` and `prefix:{name}:...`) on every
- * node of TEST_REDIS_URLS (all masters of a cluster), sorted.
+ * node of TEST_REDIS_URLS (all masters of a cluster), sorted. Connects as the admin
+ * (TEST_REDIS_ADMIN_URL when the tests run under a least-privilege ACL user, which may not SCAN).
  */
-export async function scanKeys(prefix: string, urls = (process.env.TEST_REDIS_URLS ?? process.env.TEST_REDIS_ADMIN_URL ?? process.env.TEST_REDIS_URL ?? '').split(',')): Promise<string[]> {
+export async function scanKeys(
+  prefix: string,
+  urls = (process.env.TEST_REDIS_ADMIN_URL ?? process.env.TEST_REDIS_URLS ?? process.env.TEST_REDIS_URL ?? '').split(','),
+): Promise<string[]> {
   const found = new Set<string>();
   for (const url of urls.filter(Boolean)) {
     const client = createClient({ url });

@@ -137,5 +137,7 @@ function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as NodeJS.ErrnoException).code;
   const message = err.message || (err instanceof AggregateError ? err.errors.map((e) => describeError(e)).join('; ') : err.name);
-  return code && !message.includes(code) ? `${message} (${code})` : message;
+  // OpenSSL messages carry newlines; one line reads better in a log.
+  const oneLine = message.replace(/\s+/g, ' ').trim();
+  return code && !oneLine.includes(code) ? `${oneLine} (${code})` : oneLine;
 }

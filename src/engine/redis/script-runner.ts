@@ -45,8 +45,8 @@ export class LuaScript {
   /**
    * Runs the script on the node that holds `keys[0]`: EVALSHA, then EVAL when that node has not
    * cached it (first call, restart, or a replica promoted by a failover: the cache is not
-   * replicated). TRYAGAIN and CLUSTERDOWN are retried with a short backoff. A Redis
-   * error reply is wrapped with the script's name (and, for an ACL denial, where to look).
+   * replicated). TRYAGAIN and CLUSTERDOWN are retried with a short backoff. A Redis error reply is
+   * rethrown named after the script (script-errors.ts).
    */
   async run<T>(port: RedisPort, keys: string[], args: string[]): Promise<T> {
     for (let attempt = 0; ; attempt++) {
