@@ -33,6 +33,12 @@ export interface SchedulerOptions {
   allowUnknownHandlers: boolean;
   /** Most tasks one claim script takes (bounded by free concurrency). Default `64`. */
   claimBatchSize: number;
+  /**
+   * How long a call (addTask, addTasks, removeTask, getStats, getDeadTasks) waits for Redis while it is
+   * unreachable before rejecting with an error naming the target, having written nothing. Once sent, a
+   * command gets the client's command timeout, and a script 10 s, for its reply. Default `10000`.
+   */
+  redisWaitMs: number;
 }
 
 /** Defaults of every option. */
@@ -50,6 +56,7 @@ export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
   maxTaskInfoBytes: 1024 * 1024,
   allowUnknownHandlers: false,
   claimBatchSize: 64,
+  redisWaitMs: 10_000,
 });
 
 type Check = (value: unknown) => string | undefined;
@@ -80,6 +87,7 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
   maxTaskInfoBytes: integer(1, 512 * 1024 * 1024),
   allowUnknownHandlers: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
   claimBatchSize: integer(1, 1_000),
+  redisWaitMs: integer(0, 3_600_000),
 };
 
 function describe(value: unknown): string {
