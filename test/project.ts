@@ -1,25 +1,76 @@
 // Test project for `ajs module test`: core 0.3.2 require()s the compiled file (dist/test/project.js),
 // calls setup() for an antelope.json-shaped config (paths relative to the repository root), loads
 // and starts those modules, runs mocha on dist/test, then calls cleanup().
+// With TEST_REDIS_ACL=1 (npm run test:acl) the provider and the worker processes log in as a user
+// holding exactly the documented least-privilege ACL rule; test-only reads use the admin URL.
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { aclRuleFor } from '../src/engine/acl-rule';
 import { RedisServerProcess } from './support/redis-server';
 import { MODULE_OPTIONS } from './support/module-options';
 
+/** Every keyPrefix of the tests that npm run test:acl runs (module.test, multi-node.test). */
+const ACL_TEST_PREFIXES = [MODULE_OPTIONS.keyPrefix!, 'test:multi:once', 'test:multi:crash', 'test:multi:exit'];
+
 let redis: RedisServerProcess | undefined;
 
+/** Creates the user `scheduler` with exactly aclRuleFor(prefixes) and a random password. */
+async function createAclUser(adminUrl: string): Promise<{ username: string; password: string }> {
+  const password = randomBytes(18).toString('base64url');
+  const admin = createClient({ url: adminUrl });
+  await admin.connect();
+  try {
+    await admin.sendCommand(['ACL', 'SETUSER', 'scheduler', 'reset', 'on', `>${password}`, ...aclRuleFor(...ACL_TEST_PREFIXES).split(' ')]);
+  } finally {
+    await admin.close();
+  }
+  return { username: 'scheduler', password };
+}
+
 export async function setup(): Promise<object> {
-  redis = await RedisServerProcess.start();
+  const acl = process.env.TEST_REDIS_ACL === '1';
+  // Redis 7's default, stated: a user reaches only the channels its rule names.
+  redis = await RedisServerProcess.start(acl ? ['--acl-pubsub-default', 'resetchannels'] : []);
   process.env.TEST_REDIS_URL = redis.url;
+  let provider: object = { url: redis.url };
+  if (acl) {
+    const { username, password } = await createAclUser(redis.url);
+    process.env.TEST_REDIS_ADMIN_URL = redis.url;
+    process.env.TEST_REDIS_URL = `redis://${username}:${password}@127.0.0.1:${redis.port}`;
+    provider = { url: redis.url, username, password };
+  }
   return {
     cacheFolder: '.antelope/cache',
     logging: { enabled: true, moduleTracking: { enabled: false, includes: [], excludes: [] }, channelFilter: { redis_scheduler: 'error' } },
     modules: {
-      redis: { source: { type: 'local', path: 'modules/redis-provider' }, config: { url: redis.url } },
+      redis: { source: { type: 'local', path: 'modules/redis-provider' }, config: provider },
       redis_scheduler: { source: { type: 'local', path: '.' }, config: MODULE_OPTIONS },
     },
   };
 }
 
+/**
+ * After an ACL run: a denial the engine swallowed (the eviction check, the wake-up subscription) fails
+ * no test, but shows in ACL LOG; any entry there fails the run, so the rule is proven sufficient.
+ */
+async function failOnAclDenials(adminUrl: string): Promise<void> {
+  const admin = createClient({ url: adminUrl });
+  await admin.connect();
+  try {
+    const entries = (await admin.sendCommand(['ACL', 'LOG'])) as unknown[];
+    if (entries.length > 0) {
+      console.error(`[test:acl] ${entries.length} ACL denial(s) during the run; the documented rule is not enough:`, JSON.stringify(entries));
+      process.exitCode = 1;
+    } else {
+      console.log('[test:acl] ACL LOG is empty: the documented rule was enough for every command');
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
 export async function cleanup(): Promise<void> {
+  if (redis && process.env.TEST_REDIS_ACL === '1') await failOnAclDenials(redis.url);
   await redis?.destroy();
   redis = undefined;
 }

@@ -7,7 +7,10 @@ export const ACL_COMMANDS =
   '+eval +evalsha +time +exists +zadd +zrem +zrange +zrangebyscore +zscore +zcard +hset +hget +hmget +hgetall +hdel ' +
   '+sadd +srem +sismember +smembers +publish +subscribe +info|memory';
 
-/** The least-privilege ACL rule for a keyPrefix: its keys (`~`), its wake-up channel (`&`) and ACL_COMMANDS. */
-export function aclRuleFor(keyPrefix: string): string {
-  return `~{${keyPrefix}}* &{${keyPrefix}}* ${ACL_COMMANDS}`;
+/**
+ * The least-privilege ACL rule for one keyPrefix (or several, sharing one user): its keys (`~`), its
+ * wake-up channel (`&`, needed on Redis 7 whose acl-pubsub-default is resetchannels) and ACL_COMMANDS.
+ */
+export function aclRuleFor(...keyPrefixes: string[]): string {
+  return [...keyPrefixes.map((prefix) => `~{${prefix}}* &{${prefix}}*`), ACL_COMMANDS].join(' ');
 }
