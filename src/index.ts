@@ -18,11 +18,17 @@ let options: SchedulerOptions;
 const handlers = new Map<string, TaskHandler>();
 let engine: RedisScheduler | undefined;
 let engineReady: Promise<RedisScheduler> | undefined;
+/** What the last enableListener/disableListener asked for (the last call wins). */
+let listenerWanted = false;
+/** Bumped by destroy(): an engine created for an earlier life of the module is never used. */
+let generation = 0;
 
 /** The engine, created on first use once the redis@beta provider hands out its client. */
 function getEngine(): Promise<RedisScheduler> {
+  const life = generation;
   engineReady ??= GetClient()
     .then((client) => {
+      if (life !== generation) throw new Error('redis_scheduler: the module was destroyed');
       // A cluster (provider `cluster` config) needs the engine's Redis port of issue 8.
       const created = new RedisScheduler(client as RedisClient, options, log);
       for (const [name, handler] of handlers) created.setHandler(name, handler);
@@ -30,10 +36,17 @@ function getEngine(): Promise<RedisScheduler> {
       return created;
     })
     .catch((err: unknown) => {
-      engineReady = undefined;
+      if (life === generation) engineReady = undefined;
       throw err;
     });
   return engineReady;
+}
+
+/** Brings the engine to what the last enable/disable call asked for. */
+async function applyListener(): Promise<void> {
+  const current = listenerWanted ? await getEngine() : (engine ?? (await engineReady?.catch(() => undefined)));
+  if (!current || current !== engine) return;
+  await (listenerWanted ? current.start() : current.stop());
 }
 
 /**
@@ -56,8 +69,14 @@ export function construct(config?: Partial<SchedulerOptions>): void {
         },
       },
     },
-    enableListener: async () => (await getEngine()).start(),
-    disableListener: async () => engine?.stop(),
+    enableListener: async () => {
+      listenerWanted = true;
+      await applyListener();
+    },
+    disableListener: async () => {
+      listenerWanted = false;
+      await applyListener();
+    },
     addTask: async (name, dueTime, taskInfo) => (await getEngine()).addTask(name, dueTime, taskInfo),
     addTasks: async (tasks) => (await getEngine()).addTasks(tasks),
     removeTask: async (name, taskInfo) => (await getEngine()).removeTask(name, taskInfo),
@@ -72,6 +91,8 @@ export function stop(): void {}
 
 /** Stops listening (waiting for running handlers up to shutdownTimeoutMs) before the module unloads. */
 export async function destroy(): Promise<void> {
+  generation++;
+  listenerWanted = false;
   const current = engine;
   engine = undefined;
   engineReady = undefined;

@@ -46,5 +46,6 @@ describe('configuration', () => {
   it('rejects a config that is not an object', () => {
     assert.throws(() => resolveOptions('fast'), /expected an object, received "fast"/);
     assert.throws(() => resolveOptions(null), /expected an object, received null/);
+    assert.throws(() => resolveOptions({ concurrency: {} }), /must be an integer from 1 to 10000, received an object$/);
   });
 });

@@ -36,8 +36,8 @@ export enum Isolation {
   None = 0,
   /** The one task claimed is a suspect: run it alone, claim nothing else until it ends. */
   RunAlone = 1,
-  /** A suspect is next in line: claim nothing more until this node is idle. */
-  WaitForIdle = 2,
+  /** A due suspect was left for an idle node: claim again once this node is idle. */
+  LeftForIdle = 2,
 }
 
 /** What `claim.lua` returns. */
@@ -46,6 +46,21 @@ export interface ClaimResult {
   /** ms until the next due task or lease expiry of that name (0: more are due now; -1: none). */
   nextDelayMs: number;
   isolation: Isolation;
+}
+
+/** What `renew.lua` reports about the leases it was asked to extend. */
+export interface RenewResult<T> {
+  /** Expired and reclaimed: this node no longer holds them. */
+  lost: T[];
+  /** Removed while running: their lease is kept until the run ends, but the handler must stop. */
+  cancelled: T[];
+}
+
+/** Counts of one name, each task once (see `stats.lua`). */
+export interface NameCounts {
+  scheduled: number;
+  running: number;
+  dead: number;
 }
 
 /** A task held under a claim token, as the token-checking scripts take it. */
@@ -114,15 +129,22 @@ export class Scripts {
   private readonly releaseScript = new LuaScript('release.lua');
   private readonly removeScript = new LuaScript('remove.lua');
   private readonly releaseClaimScript = new LuaScript('release-claim.lua');
+  private readonly statsScript = new LuaScript('stats.lua');
 
-  constructor(private readonly client: RedisClient) {}
+  /** `channel`: the wake-up channel the scripts publish on (see KeySpace.wakeChannel). */
+  constructor(
+    private readonly client: RedisClient,
+    private readonly channel: string,
+  ) {}
 
   /**
    * Adds tasks of one name, given as flat (dueTimeMs, taskInfo) pairs; returns the wake-up delay it
    * published, or -1 if none was needed.
    */
-  async add(keys: TaskKeys, namesKey: string, name: string, channel: string, pairs: string[]): Promise<number> {
-    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey, keys.suspects], [name, channel, ...pairs]));
+  async add(keys: TaskKeys, namesKey: string, name: string, pairs: string[]): Promise<number> {
+    return Number(
+      await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey, keys.suspects, keys.claims], [name, this.channel, ...pairs]),
+    );
   }
 
   /**
@@ -144,44 +166,55 @@ export class Scripts {
   }
 
   /** After a claim whose reply was lost: hands back what it leased, without using an attempt. */
-  async releaseClaim(keys: TaskKeys, token: string): Promise<number> {
-    return Number(await this.releaseClaimScript.run(this.client, [keys.due, keys.lease, keys.claims], [token]));
+  async releaseClaim(keys: TaskKeys, name: string, token: string): Promise<number> {
+    return Number(await this.releaseClaimScript.run(this.client, [keys.due, keys.lease, keys.claims], [token, name, this.channel]));
   }
 
   /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
-  async complete<T extends HeldClaim>(keys: TaskKeys, held: T[]): Promise<T[]> {
-    const args: string[] = [];
+  async complete<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<T[]> {
+    const args: string[] = [name, this.channel];
     for (const h of held) args.push(h.taskInfo, h.token);
-    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts, keys.suspects], args);
+    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
 
   /** Records a failed run: retry after `retryDelayMs`, or the dead set after the last attempt. */
-  async fail(keys: TaskKeys, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
+  async fail(keys: TaskKeys, name: string, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
       this.client,
       [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
-      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs))],
+      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs)), name, this.channel],
     );
     return Number(reply) as FailOutcome;
   }
 
-  /** Extends leases; returns the ones that are lost. */
-  async renew<T extends HeldClaim>(keys: TaskKeys, leaseMs: number, held: T[]): Promise<T[]> {
+  /** Extends leases; returns the ones that are lost and the ones whose task was removed. */
+  async renew<T extends HeldClaim>(keys: TaskKeys, leaseMs: number, held: T[]): Promise<RenewResult<T>> {
     const args = [String(leaseMs), ...held.flatMap((h) => [h.taskInfo, h.token])];
-    const lost = await this.renewScript.run<number[]>(this.client, [keys.lease, keys.claims], args);
-    return lost.map((position) => held[Number(position) - 1]);
+    const positions = await this.renewScript.run<number[]>(this.client, [keys.lease, keys.claims], args);
+    const result: RenewResult<T> = { lost: [], cancelled: [] };
+    for (const position of positions.map(Number)) {
+      if (position > 0) result.lost.push(held[position - 1]);
+      else result.cancelled.push(held[-position - 1]);
+    }
+    return result;
   }
 
   /** Hands leased tasks back under their due time without using an attempt; returns how many. */
-  async release(keys: TaskKeys, held: Array<HeldClaim & { dueTimeMs: number }>): Promise<number> {
-    const args = held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)]);
+  async release(keys: TaskKeys, name: string, held: Array<HeldClaim & { dueTimeMs: number }>): Promise<number> {
+    const args = [name, this.channel, ...held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)])];
     return Number(await this.releaseScript.run(this.client, [keys.due, keys.lease, keys.claims], args));
   }
 
-  /** Cancels a task in every state; returns whether it was found. */
+  /** Cancels a task in every state (a running one's holder is told at once); returns whether it was found. */
   async remove(keys: TaskKeys, taskInfo: string): Promise<boolean> {
-    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts, keys.suspects], [taskInfo]);
+    const reply = await this.removeScript.run(this.client, [keys.due, keys.claims, keys.attempts, keys.suspects], [taskInfo, this.channel]);
     return Number(reply) === 1;
+  }
+
+  /** Counts the tasks of one name, each once. */
+  async stats(keys: TaskKeys): Promise<NameCounts> {
+    const [scheduled, running, dead] = (await this.statsScript.run<number[]>(this.client, [keys.due, keys.lease, keys.claims, keys.dead], [])).map(Number);
+    return { scheduled, running, dead };
   }
 }
