@@ -5,24 +5,56 @@
 // cluster) pick the Redis (see scripts/test-matrix.js). The default, node-redis 6 on a standalone
 // server, uses the real provider (modules/redis-provider); the others a test-only provider that
 // hands out that client (test/fixtures/any-redis-provider).
+// With TEST_REDIS_ACL=1 (npm run test:acl) the provider and the worker processes log in as a user
+// holding exactly the documented least-privilege ACL rule; test-only reads use the admin URL.
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { aclRuleFor } from '../src/engine/acl-rule';
 import { RedisClusterProcess } from './support/redis-cluster';
 import { RedisServerProcess } from './support/redis-server';
 import { MODULE_OPTIONS } from './support/module-options';
 import { targetFromEnv } from './support/redis-target';
 
+/** Every keyPrefix of the tests that npm run test:acl runs (module.test, multi-node.test). */
+const ACL_TEST_PREFIXES = [MODULE_OPTIONS.keyPrefix!, 'test:multi:once', 'test:multi:crash', 'test:multi:exit'];
+
 let redis: RedisServerProcess | RedisClusterProcess | undefined;
+
+/** Creates the user `scheduler` with exactly aclRuleFor(prefixes) and a random password. */
+async function createAclUser(adminUrl: string): Promise<{ username: string; password: string }> {
+  const password = randomBytes(18).toString('base64url');
+  const admin = createClient({ url: adminUrl });
+  await admin.connect();
+  try {
+    await admin.sendCommand(['ACL', 'SETUSER', 'scheduler', 'reset', 'on', `>${password}`, ...aclRuleFor(...ACL_TEST_PREFIXES).split(' ')]);
+  } finally {
+    await admin.close();
+  }
+  return { username: 'scheduler', password };
+}
 
 export async function setup(): Promise<object> {
   const target = targetFromEnv();
+  const acl = process.env.TEST_REDIS_ACL === '1';
+  let provider: object | undefined;
   if (target.topology === 'cluster') {
     const cluster = await RedisClusterProcess.start();
     redis = cluster;
     target.urls = cluster.urls;
   } else {
-    const server = await RedisServerProcess.start();
+    // Redis 7's default, stated: a user reaches only the channels its rule names.
+    const server = await RedisServerProcess.start(acl ? ['--acl-pubsub-default', 'resetchannels'] : []);
     redis = server;
     target.urls = [server.url];
     process.env.TEST_REDIS_URL = server.url;
+    provider = { url: server.url };
+    if (acl) {
+      const { username, password } = await createAclUser(server.url);
+      process.env.TEST_REDIS_ADMIN_URL = server.url;
+      process.env.TEST_REDIS_URL = `redis://${username}:${password}@127.0.0.1:${server.port}`;
+      target.urls = [process.env.TEST_REDIS_URL];
+      provider = { url: server.url, username, password };
+    }
   }
   process.env.TEST_REDIS_URLS = target.urls.join(',');
   const realProvider = target.client === 'node-redis-6' && target.topology === 'standalone';
@@ -31,14 +63,35 @@ export async function setup(): Promise<object> {
     logging: { enabled: true, moduleTracking: { enabled: false, includes: [], excludes: [] }, channelFilter: { redis_scheduler: 'error' } },
     modules: {
       redis: realProvider
-        ? { source: { type: 'local', path: 'modules/redis-provider' }, config: { url: target.urls[0] } }
+        ? { source: { type: 'local', path: 'modules/redis-provider' }, config: provider }
         : { source: { type: 'local', path: 'test/fixtures/any-redis-provider' }, config: target },
       redis_scheduler: { source: { type: 'local', path: '.' }, config: MODULE_OPTIONS },
     },
   };
 }
 
+/**
+ * After an ACL run: a denial the engine swallowed (the eviction check, the wake-up subscription) fails
+ * no test, but shows in ACL LOG; any entry there fails the run, so the rule is proven sufficient.
+ */
+async function failOnAclDenials(adminUrl: string): Promise<void> {
+  const admin = createClient({ url: adminUrl });
+  await admin.connect();
+  try {
+    const entries = (await admin.sendCommand(['ACL', 'LOG'])) as unknown[];
+    if (entries.length > 0) {
+      console.error(`[test:acl] ${entries.length} ACL denial(s) during the run; the documented rule is not enough:`, JSON.stringify(entries));
+      process.exitCode = 1;
+    } else {
+      console.log('[test:acl] ACL LOG is empty: the documented rule was enough for every command');
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
 export async function cleanup(): Promise<void> {
+  if (redis instanceof RedisServerProcess && process.env.TEST_REDIS_ACL === '1') await failOnAclDenials(redis.url);
   await redis?.destroy();
   redis = undefined;
 }
