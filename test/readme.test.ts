@@ -61,6 +61,7 @@ describe('README', function () {
         skipLibCheck: true,
         types: ['node'],
         typeRoots: [join(ROOT, 'node_modules', '@types')],
+        rootDir: '.',
         outDir: 'out',
         paths: {
           '@ajs/core/*': [join(core, 'core', '*')],
