@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { KeySpace, type TaskKeys } from './keys';
+import { LegacyMigration, type LegacyMigrationCounts } from './legacy-migration';
 import { resolveOptions, type SchedulerOptions } from './options';
 import { FailOutcome, Isolation, Scripts, type ClaimResult, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
 import { SingleFlight, waitAtMost } from './single-flight';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
 import type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
 
-export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec };
+export type { DeadTask, HandlerStats, LegacyMigrationCounts, TaskContext, TaskHandler, TaskSpec };
 
 /** Where the engine writes what it does; the AntelopeJS module passes its Logging channel. */
 export interface SchedulerLogger {
@@ -54,6 +55,7 @@ export class RedisScheduler {
   private readonly keys: KeySpace;
   private readonly scripts: Scripts;
   private readonly claimSettings: ClaimSettings;
+  private readonly legacy: LegacyMigration;
   private readonly handlers = new Map<string, TaskHandler>();
   /** name -> taskInfo -> claim held by this node */
   private readonly held = new Map<string, Map<string, HeldTask>>();
@@ -96,6 +98,7 @@ export class RedisScheduler {
     this.options = resolveOptions(options);
     this.keys = new KeySpace(this.options.keyPrefix);
     this.scripts = new Scripts(client);
+    this.legacy = new LegacyMigration(client, this.keys, this.options, log);
     this.claimSettings = {
       leaseMs: this.options.leaseMs,
       maxAttempts: this.options.maxRetries + 1,
@@ -190,7 +193,16 @@ export class RedisScheduler {
     // Neither may hang the caller while Redis is unreachable; both carry on in the background.
     await waitAtMost(this.warnIfEvictable(), 2_000);
     await waitAtMost(this.subscribe(), 2_000);
+    if (this.options.migrateLegacyTasks) await waitAtMost(this.legacy.start(), 2_000);
     this.poller.request();
+  }
+
+  /**
+   * Moves the published AntelopeJS scheduler's tasks (sorted set `legacyKey`) into this module's keys
+   * once, whatever migrateLegacyTasks says; safe beside other nodes doing the same (docs/upgrading.md).
+   */
+  async migrateLegacyTasks(): Promise<LegacyMigrationCounts> {
+    return this.legacy.migrate();
   }
 
   /**
@@ -597,6 +609,7 @@ export class RedisScheduler {
     this.clearWakeTimer();
     this.client.off('ready', this.onReconnect);
     await beforeDeadline(this.closeSubscriber());
+    await beforeDeadline(this.legacy.stop());
     await beforeDeadline(this.poller.settled());
     if (this.running > 0) await beforeDeadline(new Promise<void>((resolve) => this.idleWaiters.push(resolve)));
 

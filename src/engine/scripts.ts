@@ -75,7 +75,8 @@ async function withTimeout<T>(command: Promise<T>, what: string): Promise<T> {
   return command;
 }
 
-class LuaScript {
+/** One Lua file of `lua/`, run by its SHA. */
+export class LuaScript {
   private readonly source: string;
   private readonly sha: string;
 
