@@ -56,7 +56,9 @@ export type LegacyNodeEvent =
 /** Messages a parent sends to an old node. */
 export type LegacyNodeCommand = { type: 'stop' } | { type: 'add'; tasks: Array<{ name: string; dueTime: number; taskInfo: string }> };
 
-const send = (event: LegacyNodeEvent): void => void process.send?.(event);
+const send = (event: LegacyNodeEvent): void => {
+  if (process.connected) process.send?.(event);
+};
 
 class LegacyNode {
   private locked = false;
