@@ -231,6 +231,22 @@ describe('upgrade from the published scheduler (SchedulerUtil.Tasks)', function 
     assert.deepEqual(runs.sort(), ['announced:1', 'unannounced:2']);
   });
 
+  it('the staging keys live in the legacy key\'s Redis Cluster slot, tagged or not', async () => {
+    const node = await RedisServerProcess.start(['--cluster-enabled', 'yes']);
+    const probe = createClient({ url: node.url });
+    await probe.connect();
+    try {
+      for (const legacyKey of [LEGACY_KEY, 'myapp:SchedulerUtil.Tasks', 'app:{jobs}:tasks']) {
+        const staging = legacyStagingKeys(legacyKey);
+        const slots = await Promise.all([legacyKey, staging.moving, staging.movingUntil].map((key) => probe.sendCommand(['CLUSTER', 'KEYSLOT', key])));
+        assert.equal(new Set(slots).size, 1, `${legacyKey}: slots ${slots.join(', ')}`);
+      }
+    } finally {
+      await probe.close();
+      await node.destroy();
+    }
+  });
+
   it('moves tasks of names with no handler here; they wait in the new layout, visible in stats', async () => {
     await legacyAddTask(client, 'elsewhere', Date.now() - 1_000, 'x:y');
     const scheduler = engine({ migrateLegacyTasks: true, safetyPollMs: 200 });
