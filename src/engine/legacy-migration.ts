@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { legacyStagingKeys, type KeySpace, type LegacyStagingKeys } from './keys';
 import { isLegacyTask, parseLegacyMember, type LegacyTask, type UnmovableMember } from './legacy-member';
 import type { SchedulerOptions } from './options';
@@ -10,7 +10,7 @@ import { SingleFlight } from './single-flight';
 export interface LegacyMigrationCounts {
   /** Tasks this pass moved into this module's keys. */
   migrated: number;
-  /** Members this pass left in the legacy key because they cannot be tasks here (each logged once with why). */
+  /** Members this pass left in the legacy key because they cannot be tasks here (the first 10,000 logged once each, with why). */
   skipped: number;
   /** Members in the legacy key once the pass ended: the skipped ones, and what old nodes added since. */
   remaining: number;
@@ -24,7 +24,7 @@ const UPDATE_MESSAGE = 'update';
 const SCAN_COUNT = 500;
 const ADOPT_CHUNK = 1_000;
 /** Unmovable members are logged once each; past this many, no more are remembered (nor logged). */
-const MAX_WARNED_MEMBERS = 1_000;
+const MAX_WARNED_MEMBERS = 10_000;
 const PREVIEW_CHARS = 120;
 
 /**
@@ -119,8 +119,9 @@ export class LegacyMigration {
       if (isLegacyTask(parsed)) {
         tasks.push(parsed);
       } else {
-        skipped.add(parsed.member);
-        this.warnUnmovable(parsed);
+        const id = memberId(parsed.member);
+        skipped.add(id);
+        this.warnUnmovable(id, parsed);
       }
     }
     return tasks;
@@ -160,9 +161,9 @@ export class LegacyMigration {
     return tasks.length;
   }
 
-  private warnUnmovable({ member, reason }: UnmovableMember): void {
-    if (this.warned.has(member) || this.warned.size >= MAX_WARNED_MEMBERS) return;
-    this.warned.add(member);
+  private warnUnmovable(id: string, { member, reason }: UnmovableMember): void {
+    if (this.warned.has(id) || this.warned.size >= MAX_WARNED_MEMBERS) return;
+    this.warned.add(id);
     const preview = member.length > PREVIEW_CHARS ? `${member.slice(0, PREVIEW_CHARS)}…` : member;
     this.log.warn(`legacy task ${JSON.stringify(preview)} left in "${this.options.legacyKey}": ${reason}`);
   }
@@ -218,6 +219,11 @@ export class LegacyMigration {
       this.log.debug('closing the legacy channel connection:', errorMessage(err));
     }
   }
+}
+
+/** A short stand-in for a member that may be megabytes long (unmovable ones are remembered). */
+function memberId(member: string): string {
+  return createHash('sha1').update(member).digest('base64');
 }
 
 function errorMessage(err: unknown): string {
