@@ -39,6 +39,16 @@ export interface SchedulerOptions {
    * command gets the client's command timeout, and a script 10 s, for its reply. Default `10000`.
    */
   redisWaitMs: number;
+  /**
+   * Upgrade from the published AntelopeJS scheduler: while listening, move the tasks of its sorted set
+   * (`legacyKey`) into this module's keys, at start, on each of its `update` messages and every
+   * safetyPollMs (see docs/upgrading.md). Default `false`.
+   */
+  migrateLegacyTasks: boolean;
+  /** The published scheduler's sorted set (set it if its ioredis client had a `keyPrefix`). Default `"SchedulerUtil.Tasks"`. */
+  legacyKey: string;
+  /** The channel on which the published scheduler announces its adds (`update`). Default `"SchedulerUtil"`. */
+  legacyChannel: string;
 }
 
 /** Defaults of every option. */
@@ -57,6 +67,9 @@ export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
   allowUnknownHandlers: false,
   claimBatchSize: 64,
   redisWaitMs: 10_000,
+  migrateLegacyTasks: false,
+  legacyKey: 'SchedulerUtil.Tasks',
+  legacyChannel: 'SchedulerUtil',
 });
 
 type Check = (value: unknown) => string | undefined;
@@ -67,6 +80,13 @@ const integer =
     Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max
       ? undefined
       : `an integer from ${min} to ${max}`;
+
+const boolean: Check = (value) => (typeof value === 'boolean' ? undefined : 'true or false');
+
+const redisName: Check = (value) =>
+  typeof value === 'string' && value.length > 0 && value.length <= 1_000 && value.isWellFormed()
+    ? undefined
+    : 'a non-empty, well-formed string of at most 1000 characters';
 
 const CHECKS: Record<keyof SchedulerOptions, Check> = {
   keyPrefix: (value) =>
@@ -85,15 +105,18 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
   safetyPollMs: integer(10, 24 * 3_600_000),
   shutdownTimeoutMs: integer(0, 24 * 3_600_000),
   maxTaskInfoBytes: integer(1, 512 * 1024 * 1024),
-  allowUnknownHandlers: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
+  allowUnknownHandlers: boolean,
   claimBatchSize: integer(1, 1_000),
   redisWaitMs: integer(0, 3_600_000),
+  migrateLegacyTasks: boolean,
+  legacyKey: redisName,
+  legacyChannel: redisName,
 };
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return Array.isArray(value) ? 'an array' : withArticle(typeof value);
 }
 
 /**

@@ -37,6 +37,9 @@ const BAD_OPTION_VALUES: Record<keyof SchedulerOptions, unknown[]> = {
   maxTaskInfoBytes: [...BAD_NUMBERS, 0],
   claimBatchSize: [...BAD_NUMBERS, 0, 1_001],
   redisWaitMs: [...BAD_NUMBERS, 3_600_001],
+  migrateLegacyTasks: [null, 0, 1, NaN, '', 'true', {}, []],
+  legacyKey: [null, 0, NaN, {}, [], true, '', '\ud800', 'k'.repeat(1_001)],
+  legacyChannel: [null, 0, NaN, {}, [], true, '', 'a\udc00b', 'c'.repeat(1_001)],
 };
 
 let rejectedCalls = 0;
