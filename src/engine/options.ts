@@ -1,3 +1,4 @@
+import { withArticle } from './errors';
 /** How the delay between retries grows. */
 export type RetryBackoff = 'fixed' | 'exponential';
 
