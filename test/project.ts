@@ -2,9 +2,9 @@
 // calls setup() for an antelope.json-shaped config (paths relative to the repository root), loads
 // and starts those modules, runs mocha on dist/test, then calls cleanup().
 // TEST_REDIS_CLIENT (node-redis-6 | node-redis-4 | ioredis) and TEST_REDIS_TOPOLOGY (standalone |
-// cluster) pick the Redis (see scripts/test-matrix.js). The default, node-redis 6 on a standalone
-// server, uses the real provider (modules/redis-provider); the others a test-only provider that
-// hands out that client (test/fixtures/any-redis-provider).
+// cluster) pick the Redis (see scripts/test-matrix.js). node-redis 6 (the default, on a standalone
+// server) uses the real provider (modules/redis-provider); node-redis 4 and ioredis a test-only
+// provider that hands out that client (test/fixtures/any-redis-provider).
 // With TEST_REDIS_ACL=1 (npm run test:acl) the provider and the worker processes log in as a user
 // holding exactly the documented least-privilege ACL rule; test-only reads use the admin URL.
 import { randomBytes } from 'node:crypto';
@@ -57,13 +57,17 @@ export async function setup(): Promise<object> {
     }
   }
   process.env.TEST_REDIS_URLS = target.urls.join(',');
-  const realProvider = target.client === 'node-redis-6' && target.topology === 'standalone';
+  // node-redis 6 goes through the real provider (its `url` or `cluster` config), the others through the
+  // test-only one.
+  const realProviderConfig =
+    target.topology === 'cluster' ? { cluster: { rootNodes: target.urls.map((url) => ({ url })) } } : provider;
   return {
     cacheFolder: '.antelope/cache',
     logging: { enabled: true, moduleTracking: { enabled: false, includes: [], excludes: [] }, channelFilter: { redis_scheduler: 'error' } },
     modules: {
-      redis: realProvider
-        ? { source: { type: 'local', path: 'modules/redis-provider' }, config: provider }
+      redis:
+        target.client === 'node-redis-6'
+        ? { source: { type: 'local', path: 'modules/redis-provider' }, config: realProviderConfig }
         : { source: { type: 'local', path: 'test/fixtures/any-redis-provider' }, config: target },
       redis_scheduler: { source: { type: 'local', path: '.' }, config: MODULE_OPTIONS },
     },
