@@ -1,22 +1,27 @@
-// `npm start`: runs the demo project (antelope.json: provider + scheduler + demo app) under
-// `ajs project run` against a Redis found by scripts/redis.js, and stops once the demo is complete.
+// `npm start`: finds a Redis (scripts/redis.js; a REDIS_URL with no Redis behind it fails here, in
+// seconds, saying what to fix), builds, then runs the demo project (antelope.json: provider +
+// scheduler + demo app) under `ajs project run`, and stops once the demo is complete.
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const path = require('node:path');
-const { resolveRedis } = require('./redis');
+const { AJS, ajsEnv } = require('./ajs');
+const { redactUrl, resolveRedis } = require('./redis');
 
 const ROOT = path.join(__dirname, '..');
-const AJS = path.join(ROOT, 'node_modules', '.bin', 'ajs');
 const DONE_MARK = 'demo complete';
 const TIMEOUT_MS = 60_000;
 
 async function main() {
   const redis = await resolveRedis();
-  console.log(`[start] Redis: ${redis.source} (${redis.url})`);
-  // npm_config_offline: ajs asks the registry for its own version on every call; this skips that.
+  console.log(`[start] Redis: ${redis.source} (${redactUrl(redis.url)})`);
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) {
+    await redis.stop();
+    throw new Error('the build failed (see above)');
+  }
   const child = spawn(AJS, ['project', 'run'], {
     cwd: ROOT,
-    env: { ...process.env, REDIS_URL: redis.url, npm_config_offline: 'true' },
+    env: ajsEnv({ REDIS_URL: redis.url }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let done = false;

@@ -1,12 +1,29 @@
 // `npm test` (after the build): runs every test through `ajs module test` (the AntelopeJS runtime
 // loads the provider and this module; test/project.ts starts a private redis-server), then prints
 // the closing line "N passed, N failed". Exits non-zero when a test failed or none ran.
+// With no argument it runs every file under dist/test except two suites kept out of `npm test` for
+// their minutes of work: dist/test/install (`npm run test:install`: packs and installs the package,
+// builds the example app) and dist/test/cluster (`npm run test:matrix`: Redis Cluster and every client
+// family); with arguments, those files.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
+const { AJS, ajsEnv } = require('./ajs');
 const { INSTALL_HINT } = require('./redis');
 
 const ROOT = path.join(__dirname, '..');
+const TEST_FOLDER = path.join('dist', 'test');
+const SEPARATE_SUITES = ['install', 'cluster'].map((folder) => path.join(TEST_FOLDER, folder) + path.sep);
+
+/** Every .js under dist/test but the separate suites, as `ajs module test` would load its folder. */
+function defaultFiles() {
+  return fs
+    .readdirSync(path.join(ROOT, TEST_FOLDER), { recursive: true })
+    .map((file) => path.join(TEST_FOLDER, file))
+    .filter((file) => file.endsWith('.js') && !SEPARATE_SUITES.some((suite) => file.startsWith(suite)))
+    .sort();
+}
 
 function main() {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -15,11 +32,11 @@ function main() {
     process.exitCode = 1;
     return;
   }
-  const args = ['module', 'test', ...process.argv.slice(2).flatMap((file) => ['--file', file])];
-  // npm_config_offline: ajs asks the registry for its own version on every call; this skips that.
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'ajs'), args, {
+  const files = process.argv.length > 2 ? process.argv.slice(2) : defaultFiles();
+  const args = ['module', 'test', ...files.flatMap((file) => ['--file', file])];
+  const child = spawn(AJS, args, {
     cwd: ROOT,
-    env: { ...process.env, npm_config_offline: 'true' },
+    env: ajsEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';

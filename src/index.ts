@@ -1,10 +1,12 @@
 import { ImplementInterface } from '@ajs/core/beta';
 import { Logging } from '@ajs/logging/beta';
 import { GetClient } from '@ajs/redis/beta';
+import { describeError } from './engine/describe';
 import { resolveOptions, type SchedulerOptions } from './engine/options';
+import { RedisUnavailableError } from './engine/redis-wait';
 import { RedisScheduler, type SchedulerLogger, type TaskHandler } from './engine/scheduler';
-import type { RedisClient } from './engine/scripts';
 import * as schedulerBeta from './interfaces/redis_scheduler/beta';
+import { waitAtMost } from './engine/single-flight';
 
 const channel = new Logging.Channel('redis_scheduler');
 const log: SchedulerLogger = {
@@ -29,8 +31,7 @@ function getEngine(): Promise<RedisScheduler> {
   engineReady ??= GetClient()
     .then((client) => {
       if (life !== generation) throw new Error('redis_scheduler: the module was destroyed');
-      // A cluster (provider `cluster` config) needs the engine's Redis port of issue 8.
-      const created = new RedisScheduler(client as RedisClient, options, log);
+      const created = new RedisScheduler(client, options, log);
       for (const [name, handler] of handlers) created.setHandler(name, handler);
       engine = created;
       return created;
@@ -47,6 +48,31 @@ async function applyListener(): Promise<void> {
   const current = listenerWanted ? await getEngine() : (engine ?? (await engineReady?.catch(() => undefined)));
   if (!current || current !== engine) return;
   await (listenerWanted ? current.start() : current.stop());
+}
+
+/**
+ * The engine for a call, waiting up to redisWaitMs for the provider's client: rejects after that
+ * (nothing written) instead of hanging while Redis is unreachable. Later calls try again.
+ */
+async function engineFor(call: string): Promise<RedisScheduler> {
+  const ready = getEngine();
+  if (await waitAtMost(ready, options.redisWaitMs)) return ready;
+  throw new RedisUnavailableError(
+    `redis_scheduler: ${call} waited ${options.redisWaitMs} ms for a connected client from the redis@beta provider and got none; ` +
+      "nothing was written. Check that Redis is running and the provider's address (its config, and its log lines above).",
+  );
+}
+
+/** Starts listening once the provider's client is ready; never gives up, but says after redisWaitMs that it is waiting. */
+async function startListening(): Promise<void> {
+  listenerWanted = true;
+  const started = applyListener();
+  if (!(await waitAtMost(started, options.redisWaitMs))) {
+    log.warn(`enableListener: no connected Redis client from the redis@beta provider after ${options.redisWaitMs} ms; still waiting`);
+  }
+  await started.catch((err: unknown) => {
+    throw new Error(`redis_scheduler: enableListener could not start: ${describeError(err)}`, { cause: err });
+  });
 }
 
 /**
@@ -69,19 +95,16 @@ export function construct(config?: Partial<SchedulerOptions>): void {
         },
       },
     },
-    enableListener: async () => {
-      listenerWanted = true;
-      await applyListener();
-    },
+    enableListener: startListening,
     disableListener: async () => {
       listenerWanted = false;
       await applyListener();
     },
-    addTask: async (name, dueTime, taskInfo) => (await getEngine()).addTask(name, dueTime, taskInfo),
-    addTasks: async (tasks) => (await getEngine()).addTasks(tasks),
-    removeTask: async (name, taskInfo) => (await getEngine()).removeTask(name, taskInfo),
-    getStats: async () => (await getEngine()).getStats(),
-    getDeadTasks: async (name, limit) => (await getEngine()).getDeadTasks(name, limit),
+    addTask: async (name, dueTime, taskInfo) => (await engineFor('addTask')).addTask(name, dueTime, taskInfo),
+    addTasks: async (tasks) => (await engineFor('addTasks')).addTasks(tasks),
+    removeTask: async (name, taskInfo) => (await engineFor('removeTask')).removeTask(name, taskInfo),
+    getStats: async () => (await engineFor('getStats')).getStats(),
+    getDeadTasks: async (name, limit) => (await engineFor('getDeadTasks')).getDeadTasks(name, limit),
   });
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import { aclRuleFor } from '../src/engine/acl-rule';
 import { RedisScheduler } from '../src/engine/scheduler';
-import type { RedisClient } from '../src/engine/scripts';
+import type { RedisClient } from './support/redis-client';
 import { eventually } from './support/nodes';
 import { RedisServerProcess } from './support/redis-server';
 

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { KeySpace } from '../src/engine/keys';
 import { RedisScheduler, type SchedulerLogger, type TaskContext } from '../src/engine/scheduler';
-import { Scripts, type RedisClient } from '../src/engine/scripts';
+import { createRedisPort } from '../src/engine/redis/detect-client';
+import { Scripts } from '../src/engine/scripts';
+import type { RedisClient } from './support/redis-client';
 import { eventually } from './support/nodes';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,8 +46,8 @@ describe('engine under hostile interleavings', function () {
   /** Leaves a task of `name` behind a "crashed" claim whose 150 ms lease will have expired: a suspect at the next claim. */
   async function leaveCrashedClaim(keyPrefix: string, name: string, taskInfo: string): Promise<void> {
     const keySpace = new KeySpace(keyPrefix);
-    const scripts = new Scripts(admin, keySpace.wakeChannel);
-    await scripts.add(keySpace.forHandler(name), keySpace.names, name, [String((await redisNowMs()) - 1), taskInfo]);
+    const scripts = new Scripts(createRedisPort(admin), keySpace);
+    await scripts.add(keySpace.forHandler(name), name, [String((await redisNowMs()) - 1), taskInfo]);
     const claim = await scripts.claim(keySpace.forHandler(name), 1, 'crashed-node', 0, { leaseMs: 150, maxAttempts: 4, expiredError: 'x' });
     assert.equal(claim.tasks.length, 1);
   }

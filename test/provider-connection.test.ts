@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { resolveConfig, type RedisProviderConfig } from '../modules/redis-provider/src/config';
 import { Connection } from '../modules/redis-provider/src/connection';
-import type { RedisClient } from '../src/engine/scripts';
+import type { RedisClient } from './support/redis-client';
 import { RedisServerProcess, freePort } from './support/redis-server';
 import { TlsRedisServer } from './support/tls-redis-server';
 

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import { KeySpace } from '../src/engine/keys';
-import { FailOutcome, Isolation, Scripts, type ClaimSettings, type RedisClient } from '../src/engine/scripts';
+import { createRedisPort } from '../src/engine/redis/detect-client';
+import { FailOutcome, Isolation, Scripts, type ClaimSettings } from '../src/engine/scripts';
+import type { RedisClient } from './support/redis-client';
 
 const keySpace = new KeySpace('test:lua');
 const keys = keySpace.forHandler('job');
@@ -21,7 +23,7 @@ describe('Lua scripts', function () {
   }
 
   async function add(taskInfo: string, dueTimeMs: number): Promise<number> {
-    return scripts.add(keys, keySpace.names, 'job', [String(dueTimeMs), taskInfo]);
+    return scripts.add(keys, 'job', [String(dueTimeMs), taskInfo]);
   }
 
   const score = async (key: string, member: string) => {
@@ -32,11 +34,11 @@ describe('Lua scripts', function () {
   before(async () => {
     client = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClient;
     await client.connect();
-    scripts = new Scripts(client, keySpace.wakeChannel);
+    scripts = new Scripts(createRedisPort(client), keySpace);
   });
 
   beforeEach(async () => {
-    for await (const page of client.scanIterator({ MATCH: '{test:lua}:*', COUNT: 1000 })) {
+    for await (const page of client.scanIterator({ MATCH: 'test:lua:*', COUNT: 1000 })) {
       if (page.length > 0) await client.del(page.map(String));
     }
   });
@@ -83,7 +85,7 @@ describe('Lua scripts', function () {
     const subscriber = client.duplicate();
     await subscriber.connect();
     const messages: string[] = [];
-    await subscriber.subscribe(keySpace.wakeChannel, (message) => messages.push(message));
+    await subscriber.subscribe(keySpace.wakeChannel('job'), (message: string) => messages.push(message));
     try {
       const now = await redisNowMs();
       const firstDelay = await add('a', now + 3_000);
@@ -92,7 +94,6 @@ describe('Lua scripts', function () {
       assert.equal(await add('c', now - 1_000), 0);
       for (let i = 0; i < 50 && messages.length < 2; i++) await sleep(10);
       assert.deepEqual(messages, [`${firstDelay} job`, '0 job']);
-      assert.deepEqual(await client.sMembers(keySpace.names), ['job']);
     } finally {
       await subscriber.close();
     }
@@ -234,12 +235,12 @@ describe('Lua scripts', function () {
   it('remove cancels a due, a retrying and a running task; the runner can no longer retry it', async () => {
     const now = await redisNowMs();
     await add('due', now + 10_000);
-    assert.equal(await scripts.remove(keys, 'due'), true);
-    assert.equal(await scripts.remove(keys, 'due'), false);
+    assert.equal(await scripts.remove(keys, 'job', 'due'), true);
+    assert.equal(await scripts.remove(keys, 'job', 'due'), false);
 
     await add('running', now - 1);
     const [task] = (await scripts.claim(keys, 1, 'runner', 0, settings)).tasks;
-    assert.equal(await scripts.remove(keys, 'running'), true);
+    assert.equal(await scripts.remove(keys, 'job', 'running'), true);
     assert.notEqual(await score(keys.lease, 'running'), null, 'the removed run keeps its lease until it ends');
     assert.deepEqual(await scripts.renew(keys, 10_000, [task]), { lost: [], cancelled: [task] });
     assert.equal(await scripts.fail(keys, 'job', task, 'err', 3, 0), FailOutcome.NotHolder);
@@ -278,7 +279,7 @@ describe('Lua scripts', function () {
     await scripts.claim(keys, 1, 'crashed', 0, { ...settings, leaseMs: 30 });
     await scripts.claim(keys, 3, 'alive', 0, settings);
     await add('readded', now + 60_000);
-    await scripts.remove(keys, 'removed');
+    await scripts.remove(keys, 'job', 'removed');
     await sleep(50);
     assert.deepEqual(await scripts.stats(keys), { scheduled: 2, running: 1, dead: 0 });
   });
@@ -287,7 +288,7 @@ describe('Lua scripts', function () {
     const subscriber = client.duplicate();
     await subscriber.connect();
     const messages: string[] = [];
-    await subscriber.subscribe(keySpace.wakeChannel, (message) => messages.push(message));
+    await subscriber.subscribe(keySpace.wakeChannel('job'), (message) => messages.push(message));
     const expect = async (message: string) => {
       for (let i = 0; i < 50 && !messages.includes(message); i++) await sleep(10);
       assert.ok(messages.includes(message), `no "${message}" in ${JSON.stringify(messages)}`);
@@ -322,14 +323,14 @@ describe('Lua scripts', function () {
     const limited = createClient({ url: process.env.TEST_REDIS_URL, username: user, password: 'pw' }) as RedisClient;
     await limited.connect();
     try {
-      const denied = new Scripts(limited, keySpace.wakeChannel);
+      const denied = new Scripts(createRedisPort(limited), keySpace);
       const now = await redisNowMs();
-      await assert.rejects(denied.add(keys, keySpace.names, 'job', [String(now - 1), 'a']));
-      assert.equal(await client.exists([keys.due, keySpace.names]), 0, 'add wrote before its PUBLISH was refused');
+      await assert.rejects(denied.add(keys, 'job', [String(now - 1), 'a']));
+      assert.equal(await client.exists([keys.due]), 0, 'add wrote before its PUBLISH was refused');
 
       await add('r', now - 1);
       const [running] = (await scripts.claim(keys, 1, 'holder', 0, settings)).tasks;
-      await assert.rejects(denied.remove(keys, 'r'));
+      await assert.rejects(denied.remove(keys, 'job', 'r'));
       assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'remove marked the claim before its PUBLISH was refused');
       await assert.rejects(denied.fail(keys, 'job', running, 'err', 3, 0));
       assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'fail wrote before its PUBLISH was refused');

@@ -122,7 +122,7 @@ export class ClaimLoop {
         else if (delayMs > 0) nextDelayMs = Math.min(nextDelayMs, delayMs);
       }
     } catch (err) {
-      this.ctx.log.error('claim failed; trying again shortly:', errorMessage(err));
+      this.ctx.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(err)}`);
       nextDelayMs = Math.min(nextDelayMs, ERROR_RETRY_MS);
     }
     this.backlog = backlog;

@@ -5,9 +5,9 @@ export type RetryBackoff = 'fixed' | 'exponential';
 /** Scheduler settings: the module's `antelope.json` config and the engine's options are the same. */
 export interface SchedulerOptions {
   /**
-   * Key prefix; every key is `{keyPrefix}:...` (one hash tag, so it runs on Redis Cluster). No braces, and
-   * no glob characters (`* ? [ ] \`), so an ACL key pattern `~{keyPrefix}*` matches these keys only.
-   * Default `"ajs:scheduler"`.
+   * Key prefix: the keys of a handler name are `keyPrefix:{name}:...` (one hash tag per name, see
+   * docs/cluster.md). No braces, and no glob characters (`* ? [ ] \`), so ACL key patterns built on it
+   * (see acl-rule.ts) match these keys only. Default `"ajs:scheduler"`.
    */
   keyPrefix: string;
   /** Handlers running at once on this node. Default `16`. */
@@ -34,6 +34,12 @@ export interface SchedulerOptions {
   allowUnknownHandlers: boolean;
   /** Most tasks one claim script takes (bounded by free concurrency). Default `64`. */
   claimBatchSize: number;
+  /**
+   * How long a call (addTask, addTasks, removeTask, getStats, getDeadTasks) waits for Redis while it is
+   * unreachable before rejecting with an error naming the target, having written nothing. Once sent, a
+   * command gets the client's command timeout, and a script 10 s, for its reply. Default `10000`.
+   */
+  redisWaitMs: number;
 }
 
 /** Defaults of every option. */
@@ -51,6 +57,7 @@ export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
   maxTaskInfoBytes: 1024 * 1024,
   allowUnknownHandlers: false,
   claimBatchSize: 64,
+  redisWaitMs: 10_000,
 });
 
 type Check = (value: unknown) => string | undefined;
@@ -81,6 +88,7 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
   maxTaskInfoBytes: integer(1, 512 * 1024 * 1024),
   allowUnknownHandlers: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
   claimBatchSize: integer(1, 1_000),
+  redisWaitMs: integer(0, 3_600_000),
 };
 
 function describe(value: unknown): string {

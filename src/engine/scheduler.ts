@@ -1,14 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import { ClaimLoop } from './claim-loop';
 import { warnIfEvictable } from './eviction-check';
+import { SecondsLikeDueTimeHint } from './due-time-hint';
 import { KeySpace } from './keys';
 import { CONSOLE_LOGGER, type SchedulerLogger } from './logger';
 import { resolveOptions, type SchedulerOptions } from './options';
-import { Scripts, type RedisClient } from './scripts';
+import { NameRegistry } from './name-registry';
+import { createRedisPort } from './redis/detect-client';
+import type { RedisPort } from './redis/redis-port';
+import { waitForRedis } from './redis-wait';
+import { Scripts } from './scripts';
 import { waitAtMost } from './single-flight';
 import { TaskRunner } from './task-runner';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
-import { WakeSubscriber } from './wake-subscriber';
+import { WakeSubscriptions } from './wake-subscriptions';
 import type { DeadTask, HandlerStats, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
 
 export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
@@ -25,7 +30,7 @@ const SHUTDOWN_REDIS_GRACE_MS = 1_000;
 const START_STEP_MS = 2_000;
 
 /**
- * The scheduling engine: a plain class over a node-redis client, free of AntelopeJS.
+ * The scheduling engine: a plain class over a Redis client of any family (see RedisPort), free of AntelopeJS.
  * Producers call addTask/removeTask; a node that calls start() claims due tasks of the handlers it
  * registered, runs them under a renewed lease and records their outcome. Redis keeps every state.
  */
@@ -36,7 +41,10 @@ export class RedisScheduler {
   private readonly handlers = new Map<string, TaskHandler>();
   private readonly runner: TaskRunner;
   private readonly loop: ClaimLoop;
-  private readonly subscriber: WakeSubscriber;
+  private readonly redis: RedisPort;
+  private readonly names: NameRegistry;
+  private readonly wake: WakeSubscriptions;
+  private offReconnect?: () => void;
   /** Whether the node claims (between the start and the end of the shutdown). */
   private listening = false;
   /** What the last start()/stop() call asked for: the last call wins. */
@@ -44,21 +52,26 @@ export class RedisScheduler {
   /** start()/stop() transitions, one after the other. */
   private transitions: Promise<void> = Promise.resolve();
   private evictionChecked = false;
+  private readonly secondsHint: SecondsLikeDueTimeHint;
 
   /**
-   * @param client a connected node-redis client; the engine sends commands on it and duplicates it
-   *   for pub/sub, but never closes it.
+   * @param client a connected client: node-redis 4-6 (`createClient` or `createCluster`) or ioredis
+   *   (`Redis` or `Cluster`), told apart by shape. The engine sends commands on it and opens its own
+   *   pub/sub connection, but never closes the client. Throws TypeError for anything else.
    * @param options see {@link SchedulerOptions}; validated here (throws TypeError naming the field).
    * @param logger defaults to the console (errors, warnings, info).
    */
   constructor(
-    private readonly client: RedisClient,
+    private readonly client: unknown,
     options: Partial<SchedulerOptions> = {},
     private readonly log: SchedulerLogger = CONSOLE_LOGGER,
   ) {
     this.options = resolveOptions(options);
     this.keys = new KeySpace(this.options.keyPrefix);
-    this.scripts = new Scripts(client, this.keys.wakeChannel);
+    this.secondsHint = new SecondsLikeDueTimeHint(log);
+    this.redis = createRedisPort(client, (message) => this.log.warn(message));
+    this.scripts = new Scripts(this.redis, this.keys);
+    this.names = new NameRegistry(this.redis, this.keys.names);
     this.runner = new TaskRunner(this.scripts, this.keys, this.options, this.handlers, log, {
       onSlotFree: () => this.loop.onSlotFree(),
       wakeWithin: (delayMs) => this.loop.wakeWithin(delayMs),
@@ -66,10 +79,7 @@ export class RedisScheduler {
     });
     const isListening = () => this.listening;
     this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening });
-    this.subscriber = new WakeSubscriber(client, this.keys.wakeChannel, log, {
-      onMessage: (message) => this.loop.onWakeMessage(message),
-      onReady: this.onReconnect,
-    });
+    this.wake = new WakeSubscriptions(this.redis, this.keys, (message) => this.loop.onWakeMessage(message), (message) => this.log.warn(message));
   }
 
   /** The options in force, defaults included. */
@@ -87,6 +97,7 @@ export class RedisScheduler {
     checkHandlerName(name);
     checkHandler(handler);
     this.handlers.set(name, handler);
+    if (this.listening) void this.wake.add([name]); // never rejects
     this.loop.request();
   }
 
@@ -94,6 +105,7 @@ export class RedisScheduler {
   removeHandler(name: string): void {
     checkHandlerName(name);
     this.handlers.delete(name);
+    if (this.listening) void this.wake.remove(name); // never rejects
   }
 
   /**
@@ -105,11 +117,15 @@ export class RedisScheduler {
    *   unless allowUnknownHandlers.
    */
   async addTask(name: string, dueTimeMs: number, taskInfo: string): Promise<void> {
-    await this.addTasks([{ name, dueTimeMs, taskInfo }]);
+    await this.addTaskList([{ name, dueTimeMs, taskInfo }], 'addTask');
   }
 
   /** Schedules many tasks with one script call per 1,000 tasks (or 4 MiB) of a name. Checks all before writing any. */
   async addTasks(tasks: readonly TaskSpec[]): Promise<void> {
+    await this.addTaskList(tasks, 'addTasks');
+  }
+
+  private async addTaskList(tasks: readonly TaskSpec[], call: string): Promise<void> {
     if (!Array.isArray(tasks)) throw new TypeError('redis_scheduler: addTasks expects an array of { name, dueTimeMs, taskInfo }');
     // name -> chunks of flat (dueTimeMs, taskInfo) pairs, the way add.lua takes them
     const chunksByName = new Map<string, AddChunk[]>();
@@ -128,7 +144,9 @@ export class RedisScheduler {
       }
       last.pairs.push(String(task.dueTimeMs), task.taskInfo);
       last.chars += task.taskInfo.length;
+      this.secondsHint.check(task.dueTimeMs, task.name);
     }
+    await waitForRedis(this.client, this.options.redisWaitMs, call);
     const writes: Array<Promise<void>> = [];
     for (const [name, chunks] of chunksByName) {
       for (const chunk of chunks) {
@@ -151,7 +169,8 @@ export class RedisScheduler {
   async removeTask(name: string, taskInfo: string): Promise<boolean> {
     checkHandlerName(name);
     checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
-    const found = await this.scripts.remove(this.keys.forHandler(name), taskInfo);
+    await waitForRedis(this.client, this.options.redisWaitMs, 'removeTask');
+    const found = await this.scripts.remove(this.keys.forHandler(name), name, taskInfo);
     this.runner.cancel(name, taskInfo);
     return found;
   }
@@ -174,8 +193,8 @@ export class RedisScheduler {
 
   /** Counts per handler name: every name that has had a task, and every name handled here. Each task is counted once. */
   async getStats(): Promise<HandlerStats[]> {
-    const stored = (await this.client.sendCommand(['SMEMBERS', this.keys.names])) as Iterable<string>;
-    const names = new Set<string>([...Array.from(stored, String), ...this.handlers.keys()]);
+    await waitForRedis(this.client, this.options.redisWaitMs, 'getStats');
+    const names = new Set<string>([...(await this.names.list()), ...this.handlers.keys()]);
     return Promise.all(
       [...names].sort().map(async (name) => ({ name, ...(await this.scripts.stats(this.keys.forHandler(name))), handledHere: this.handlers.has(name) })),
     );
@@ -187,10 +206,11 @@ export class RedisScheduler {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_DEAD_TASKS_LIMIT) {
       throw new RangeError(`redis_scheduler: getDeadTasks limit must be an integer from 1 to ${MAX_DEAD_TASKS_LIMIT}, received ${String(limit)}`);
     }
+    await waitForRedis(this.client, this.options.redisWaitMs, 'getDeadTasks');
     const keys = this.keys.forHandler(name);
-    const members = (await this.client.sendCommand(['ZRANGE', keys.dead, '0', String(limit - 1)])) as string[];
+    const members = (await this.redis.send(['ZRANGE', keys.dead, '0', String(limit - 1)], keys.dead)) as string[];
     if (members.length === 0) return [];
-    const infos = (await this.client.sendCommand(['HMGET', keys.deadInfo, ...members])) as Array<string | null>;
+    const infos = (await this.redis.send(['HMGET', keys.deadInfo, ...members], keys.deadInfo)) as Array<string | null>;
     return members.map((taskInfo, i) => {
       const info = JSON.parse(infos[i] ?? '{}') as Partial<DeadTask>;
       return { taskInfo, error: String(info.error ?? ''), attempts: Number(info.attempts ?? 0), diedAtMs: Number(info.diedAtMs ?? 0) };
@@ -216,7 +236,8 @@ export class RedisScheduler {
 
   /** Adds tasks of one name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
   private async addChunk(name: string, pairs: string[]): Promise<void> {
-    const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, pairs);
+    await this.names.register(name);
+    const delayMs = await this.scripts.add(this.keys.forHandler(name), name, pairs);
     if (delayMs >= 0 && this.handlers.has(name)) this.loop.wakeWithin(delayMs);
   }
 
@@ -238,14 +259,14 @@ export class RedisScheduler {
 
   private async open(): Promise<void> {
     this.listening = true;
-    this.client.on('ready', this.onReconnect);
+    this.offReconnect = this.redis.onReconnect(this.onReconnect);
     this.runner.startRenewing();
     // Neither may hang the caller while Redis is unreachable; both carry on in the background.
     if (!this.evictionChecked) {
       this.evictionChecked = true;
-      await waitAtMost(warnIfEvictable(this.client, this.log), START_STEP_MS);
+      await waitAtMost(warnIfEvictable(this.redis, this.log), START_STEP_MS);
     }
-    await waitAtMost(this.subscriber.open(), START_STEP_MS);
+    await waitAtMost(this.wake.add([...this.handlers.keys()]), START_STEP_MS);
     this.loop.request();
   }
 
@@ -257,8 +278,9 @@ export class RedisScheduler {
   private async shutdown(): Promise<void> {
     this.listening = false;
     const beforeDeadline = within(this.options.shutdownTimeoutMs);
-    this.client.off('ready', this.onReconnect);
-    await beforeDeadline(this.subscriber.close());
+    this.offReconnect?.();
+    this.offReconnect = undefined;
+    await beforeDeadline(this.wake.close());
     await this.loop.stop(beforeDeadline);
     await beforeDeadline(this.runner.idle());
     const inGrace = within(SHUTDOWN_REDIS_GRACE_MS);

@@ -1,14 +1,6 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RedisClientType } from 'redis';
-import type { TaskKeys } from './keys';
-import { scriptError } from './script-errors';
-import { waitAtMost } from './single-flight';
-
-/** Any node-redis client (v5/v6, RESP2 or RESP3, with or without modules). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RedisClient = RedisClientType<any, any, any, any, any>;
+import type { KeySpace, TaskKeys } from './keys';
+import { publishCommandOf, type RedisPort } from './redis/redis-port';
+import { LuaScript } from './redis/script-runner';
 
 /** What `fail.lua` did with a failed run. */
 export enum FailOutcome {
@@ -76,49 +68,6 @@ export interface ClaimSettings {
   expiredError: string;
 }
 
-/**
- * Longest wait for a script's reply. node-redis times out only commands not yet written, so a stalled
- * server or a half-open connection would hold the claim loop until TCP keep-alive gives up, minutes
- * later; with this the loop logs and carries on. A script that ran but whose reply came too late is
- * safe: the leases it took expire and are reclaimed.
- */
-const SCRIPT_TIMEOUT_MS = 10_000;
-
-async function withTimeout<T>(command: Promise<T>, what: string): Promise<T> {
-  if (!(await waitAtMost(command, SCRIPT_TIMEOUT_MS))) {
-    throw new Error(`redis_scheduler: no reply to ${what} within ${SCRIPT_TIMEOUT_MS} ms`);
-  }
-  return command;
-}
-
-class LuaScript {
-  private readonly source: string;
-  private readonly sha: string;
-
-  constructor(private readonly file: string) {
-    this.source = readFileSync(join(__dirname, 'lua', file), 'utf8');
-    this.sha = createHash('sha1').update(this.source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL when the server has not cached the script (first call, restart). */
-  async run<T>(client: RedisClient, keys: string[], args: string[]): Promise<T> {
-    try {
-      return await this.evaluate<T>(client, [String(keys.length), ...keys, ...args]);
-    } catch (err) {
-      throw scriptError(this.file, err);
-    }
-  }
-
-  private async evaluate<T>(client: RedisClient, tail: string[]): Promise<T> {
-    try {
-      return (await withTimeout(client.sendCommand(['EVALSHA', this.sha, ...tail]), this.file)) as T;
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await withTimeout(client.sendCommand(['EVAL', this.source, ...tail]), this.file)) as T;
-    }
-  }
-}
-
 /** The atomic operations, one Lua file each; this class only orders their KEYS and ARGV. */
 export class Scripts {
   private readonly addScript = new LuaScript('add.lua');
@@ -131,20 +80,23 @@ export class Scripts {
   private readonly releaseClaimScript = new LuaScript('release-claim.lua');
   private readonly statsScript = new LuaScript('stats.lua');
 
-  /** `channel`: the wake-up channel the scripts publish on (see KeySpace.wakeChannel). */
+  /** `keySpace` names each name's wake-up channel, which the scripts publish on (PUBLISH, or SPUBLISH on a cluster). */
   constructor(
-    private readonly client: RedisClient,
-    private readonly channel: string,
+    private readonly port: RedisPort,
+    private readonly keySpace: KeySpace,
   ) {}
+
+  /** The ARGV a publishing script takes about its wake-up: name, channel, publish command. */
+  private wakeArgs(name: string): [string, string, string] {
+    return [name, this.keySpace.wakeChannel(name), publishCommandOf(this.port)];
+  }
 
   /**
    * Adds tasks of one name, given as flat (dueTimeMs, taskInfo) pairs; returns the wake-up delay it
    * published, or -1 if none was needed.
    */
-  async add(keys: TaskKeys, namesKey: string, name: string, pairs: string[]): Promise<number> {
-    return Number(
-      await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey, keys.suspects, keys.claims], [name, this.channel, ...pairs]),
-    );
+  async add(keys: TaskKeys, name: string, pairs: string[]): Promise<number> {
+    return Number(await this.addScript.run(this.port, [keys.due, keys.attempts, keys.suspects, keys.claims], [...this.wakeArgs(name), ...pairs]));
   }
 
   /**
@@ -153,7 +105,7 @@ export class Scripts {
    */
   async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
-      this.client,
+      this.port,
       [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
       [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError, String(runningHere)],
     );
@@ -167,23 +119,23 @@ export class Scripts {
 
   /** After a claim whose reply was lost: hands back what it leased, without using an attempt. */
   async releaseClaim(keys: TaskKeys, name: string, token: string): Promise<number> {
-    return Number(await this.releaseClaimScript.run(this.client, [keys.due, keys.lease, keys.claims], [token, name, this.channel]));
+    return Number(await this.releaseClaimScript.run(this.port, [keys.due, keys.lease, keys.claims], [token, ...this.wakeArgs(name)]));
   }
 
   /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
   async complete<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<T[]> {
-    const args: string[] = [name, this.channel];
+    const args: string[] = this.wakeArgs(name);
     for (const h of held) args.push(h.taskInfo, h.token);
-    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due], args);
+    const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
 
   /** Records a failed run: retry after `retryDelayMs`, or the dead set after the last attempt. */
   async fail(keys: TaskKeys, name: string, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
-      this.client,
+      this.port,
       [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
-      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs)), name, this.channel],
+      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs)), ...this.wakeArgs(name)],
     );
     return Number(reply) as FailOutcome;
   }
@@ -191,7 +143,7 @@ export class Scripts {
   /** Extends leases; returns the ones that are lost and the ones whose task was removed. */
   async renew<T extends HeldClaim>(keys: TaskKeys, leaseMs: number, held: T[]): Promise<RenewResult<T>> {
     const args = [String(leaseMs), ...held.flatMap((h) => [h.taskInfo, h.token])];
-    const positions = await this.renewScript.run<number[]>(this.client, [keys.lease, keys.claims], args);
+    const positions = await this.renewScript.run<number[]>(this.port, [keys.lease, keys.claims], args);
     const result: RenewResult<T> = { lost: [], cancelled: [] };
     for (const position of positions.map(Number)) {
       if (position > 0) result.lost.push(held[position - 1]);
@@ -202,19 +154,20 @@ export class Scripts {
 
   /** Hands leased tasks back under their due time without using an attempt; returns how many. */
   async release(keys: TaskKeys, name: string, held: Array<HeldClaim & { dueTimeMs: number }>): Promise<number> {
-    const args = [name, this.channel, ...held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)])];
-    return Number(await this.releaseScript.run(this.client, [keys.due, keys.lease, keys.claims], args));
+    const args = [...this.wakeArgs(name), ...held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)])];
+    return Number(await this.releaseScript.run(this.port, [keys.due, keys.lease, keys.claims], args));
   }
 
   /** Cancels a task in every state (a running one's holder is told at once); returns whether it was found. */
-  async remove(keys: TaskKeys, taskInfo: string): Promise<boolean> {
-    const reply = await this.removeScript.run(this.client, [keys.due, keys.claims, keys.attempts, keys.suspects], [taskInfo, this.channel]);
+  async remove(keys: TaskKeys, name: string, taskInfo: string): Promise<boolean> {
+    const [, channel, publish] = this.wakeArgs(name);
+    const reply = await this.removeScript.run(this.port, [keys.due, keys.claims, keys.attempts, keys.suspects], [taskInfo, channel, publish]);
     return Number(reply) === 1;
   }
 
   /** Counts the tasks of one name, each once. */
   async stats(keys: TaskKeys): Promise<NameCounts> {
-    const [scheduled, running, dead] = (await this.statsScript.run<number[]>(this.client, [keys.due, keys.lease, keys.claims, keys.dead], [])).map(Number);
+    const [scheduled, running, dead] = (await this.statsScript.run<number[]>(this.port, [keys.due, keys.lease, keys.claims, keys.dead], [])).map(Number);
     return { scheduled, running, dead };
   }
 }

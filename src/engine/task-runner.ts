@@ -2,6 +2,7 @@ import type { KeySpace } from './keys';
 import type { SchedulerOptions } from './options';
 import { FailOutcome, type ClaimedTask, type Scripts } from './scripts';
 import { SingleFlight } from './single-flight';
+import { describeTask } from './describe';
 import { errorMessage, errorText } from './errors';
 import type { SchedulerLogger } from './logger';
 import type { TaskContext, TaskHandler } from '../interfaces/redis_scheduler/beta/types';
@@ -169,7 +170,7 @@ export class TaskRunner {
         failure = err;
       }
       if (!this.isHeld(task)) {
-        this.log.warn(`task of "${task.name}" finished after its lease was lost or handed back; its outcome is discarded`);
+        this.log.warn(`task ${describeTask(task.name, task.taskInfo)} finished after its lease was lost or handed back; its outcome is discarded`);
       } else if (failed && !task.cancelled) {
         await this.recordFailure(task, failure);
       } else {
@@ -189,7 +190,7 @@ export class TaskRunner {
   private markCancelled(task: HeldTask): void {
     if (task.cancelled || !this.isHeld(task)) return;
     task.cancelled = true;
-    this.log.info(`a running task of "${task.name}" was removed; its handler is aborted`);
+    this.log.info(`running task ${describeTask(task.name, task.taskInfo)} was removed; its handler is aborted`);
     abortTask(task, new Error('redis_scheduler: the task was removed'));
   }
 
@@ -208,7 +209,7 @@ export class TaskRunner {
   private loseLease(task: HeldTask): void {
     if (!this.isHeld(task)) return;
     this.untrack(task);
-    this.log.warn(`lease on a task of "${task.name}" lost (it expired and was reclaimed); its handler is aborted`);
+    this.log.warn(`lease on task ${describeTask(task.name, task.taskInfo)} lost (it expired and was reclaimed); its handler is aborted`);
     abortTask(task, new Error('redis_scheduler: lease expired'));
   }
 
@@ -221,7 +222,7 @@ export class TaskRunner {
   private async recordFailure(task: HeldTask, failure: unknown): Promise<void> {
     const delayMs = this.retryDelayMs(task.attempt);
     const error = errorText(failure).slice(0, MAX_ERROR_CHARS);
-    const where = `task of "${task.name}" failed (attempt ${task.attempt}/${this.maxAttempts}): ${errorMessage(failure)}`;
+    const where = `task ${describeTask(task.name, task.taskInfo)} failed (attempt ${task.attempt}/${this.maxAttempts}): ${errorMessage(failure)}`;
     try {
       const outcome = await this.scripts.fail(this.keys.forHandler(task.name), task.name, task, error, this.maxAttempts, delayMs);
       if (outcome === FailOutcome.Retry) {

@@ -36,6 +36,7 @@ const BAD_OPTION_VALUES: Record<keyof SchedulerOptions, unknown[]> = {
   shutdownTimeoutMs: BAD_NUMBERS,
   maxTaskInfoBytes: [...BAD_NUMBERS, 0],
   claimBatchSize: [...BAD_NUMBERS, 0, 1_001],
+  redisWaitMs: [...BAD_NUMBERS, 3_600_001],
 };
 
 let rejectedCalls = 0;

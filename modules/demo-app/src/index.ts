@@ -6,6 +6,7 @@ import {
   getStats,
   removeTask,
   setHandler,
+  type HandlerStats,
   type TaskContext,
 } from '@ajs/redis_scheduler/beta';
 
@@ -25,6 +26,7 @@ const log = new Logging.Channel('demo');
 const GREET = 'demo.greet';
 const FLAKY = 'demo.flaky';
 const EXPECTED_RUNS = 4; // three greetings and the flaky payment
+const SETTLE_MS = 5_000;
 
 let config: DemoConfig = { spacingMs: 1000 };
 const runId = randomUUID().slice(0, 8);
@@ -35,11 +37,29 @@ function describeRun(taskInfo: string, context: TaskContext): string {
   return `"${task.label}" ran ${Date.now() - context.dueTimeMs} ms after its due time (attempt ${context.attempt}/${context.maxAttempts})`;
 }
 
-async function finishIfDone(): Promise<void> {
+/** The demo's counts once Redis shows none of its tasks scheduled or running (at most SETTLE_MS). */
+async function settledStats(): Promise<HandlerStats[]> {
+  const deadlineMs = Date.now() + SETTLE_MS;
+  for (;;) {
+    const stats = (await getStats()).filter((s) => s.name.startsWith('demo.'));
+    if (stats.every((s) => s.scheduled === 0 && s.running === 0) || Date.now() > deadlineMs) return stats;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Called as a handler ends. The last handler's own task counts as running until the handler has
+ * returned and its acknowledgement reached Redis, so the stats are read after that, not from inside it.
+ */
+function finishIfDone(): void {
   if (++completed < EXPECTED_RUNS) return;
-  const stats = await getStats();
-  log.Info(`stats: ${JSON.stringify(stats.filter((s) => s.name.startsWith('demo.')))}`);
-  log.Info('demo complete: every task ran once, the flaky one after two retries, the cancelled one never');
+  settledStats().then(
+    (stats) => {
+      log.Info(`stats: ${JSON.stringify(stats)}`);
+      log.Info('demo complete: every task ran once, the flaky one after two retries, the cancelled one never');
+    },
+    (err: unknown) => log.Error('could not read the stats:', err),
+  );
 }
 
 async function scheduleDemo(): Promise<void> {
@@ -63,7 +83,7 @@ export function construct(moduleConfig?: Partial<DemoConfig>): void {
 export function start(): void {
   setHandler(GREET, async (taskInfo, context) => {
     log.Info(describeRun(taskInfo, context));
-    await finishIfDone();
+    finishIfDone();
   });
   setHandler(FLAKY, async (taskInfo, context) => {
     if (context.attempt < 3) {
@@ -71,7 +91,7 @@ export function start(): void {
       throw new Error(`payment gateway timeout (demo, attempt ${context.attempt})`);
     }
     log.Info(`${describeRun(taskInfo, context)}: succeeded`);
-    await finishIfDone();
+    finishIfDone();
   });
   scheduleDemo().catch((err: unknown) => log.Error('could not schedule the demo tasks:', err));
 }

@@ -7,8 +7,9 @@
   KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
   KEYS[5] due       ZSET  taskInfo -> due time
   ARGV[1] handler name
-  ARGV[2] wake channel (pub/sub; not a key)
-  ARGV[3..] pairs of (taskInfo, token)
+  ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
+  ARGV[4..] pairs of (taskInfo, token)
 
   Returns the 1-based positions of the pairs that were refused: their lease was lost (expired
   and reclaimed) and they now belong to someone else or to no one.
@@ -20,7 +21,7 @@
   may refuse PUBLISH).
 ]]
 local lease, claims, attempts, suspects, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local name, channel = ARGV[1], ARGV[2]
+local name, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 local CHUNK = 1000 -- unpack() has a bounded stack: commands take at most this many members
 
 local function callInChunks(command, key, list)
@@ -35,7 +36,7 @@ local function callInChunks(command, key, list)
 end
 
 local members = {}
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   members[#members + 1] = ARGV[i]
 end
 -- One HMGET reads every holder's claim (false where there is none), instead of one HGET per task.
@@ -43,7 +44,7 @@ local held = callInChunks('HMGET', claims, members)
 local done, freed, refused = {}, {}, {}
 local waitingDueMs = nil
 for j, member in ipairs(members) do
-  local token, claim = ARGV[2 * j + 2], held[j]
+  local token, claim = ARGV[2 * j + 3], held[j]
   if claim == token then
     done[#done + 1] = member
   elseif claim == '+' .. token or claim == '!' .. token then
@@ -57,7 +58,7 @@ end
 if waitingDueMs then
   local time = redis.call('TIME')
   local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-  redis.call('PUBLISH', channel, math.max(0, math.ceil(waitingDueMs - nowMs)) .. ' ' .. name)
+  redis.call(publish, channel, math.max(0, math.ceil(waitingDueMs - nowMs)) .. ' ' .. name)
 end
 if #done > 0 then
   callInChunks('ZREM', lease, done)

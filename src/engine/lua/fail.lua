@@ -14,7 +14,8 @@
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] retryDelayMs  delay before the next attempt, by Redis time
   ARGV[6] handler name
-  ARGV[7] wake channel (pub/sub; not a key)
+  ARGV[7] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[8] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
 
   Returns 0 NOT_HOLDER (lease lost, task removed or re-added: not retried), 1 RETRY, 2 DEAD.
   A retry that becomes the earliest task of its name publishes "<delayMs> <name>".
@@ -27,7 +28,7 @@
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local member, token, err = ARGV[1], ARGV[2], ARGV[3]
-local maxAttempts, retryDelayMs, name, channel = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local maxAttempts, retryDelayMs, name, channel, publish = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], ARGV[8]
 
 local claim = redis.call('HGET', claims, member)
 if claim ~= token and claim ~= '+' .. token and claim ~= '!' .. token then
@@ -40,7 +41,7 @@ local previousFirst = tonumber(redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')[2])
 if claim ~= token then
   local waitingDueMs = tonumber(redis.call('ZSCORE', due, member))
   if waitingDueMs then
-    redis.call('PUBLISH', channel, math.max(0, math.ceil(waitingDueMs - nowMs)) .. ' ' .. name)
+    redis.call(publish, channel, math.max(0, math.ceil(waitingDueMs - nowMs)) .. ' ' .. name)
   end
   redis.call('ZREM', lease, member)
   redis.call('HDEL', claims, member)
@@ -59,7 +60,7 @@ if used >= maxAttempts then
 end
 local retryAtMs = math.floor(nowMs + retryDelayMs)
 if previousFirst == nil or retryAtMs < previousFirst then
-  redis.call('PUBLISH', channel, math.max(0, math.ceil(retryAtMs - nowMs)) .. ' ' .. name)
+  redis.call(publish, channel, math.max(0, math.ceil(retryAtMs - nowMs)) .. ' ' .. name)
 end
 redis.call('ZREM', lease, member)
 redis.call('HDEL', claims, member)

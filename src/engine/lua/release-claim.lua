@@ -7,7 +7,8 @@
   KEYS[3] claims  HASH  taskInfo -> "[mark]<token>|<dueTimeMs>" (see claim.lua)
   ARGV[1] token of that claim call
   ARGV[2] handler name
-  ARGV[3] wake channel (pub/sub; not a key)
+  ARGV[3] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[4] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
 
   Returns how many tasks were handed back; publishes "0 <name>" if any (before any write, as ACL
   may refuse PUBLISH).
@@ -18,7 +19,7 @@
   total concurrency of the nodes), so reading it whole is cheap.
 ]]
 local due, lease, claims = KEYS[1], KEYS[2], KEYS[3]
-local prefix, name, channel = ARGV[1] .. '|', ARGV[2], ARGV[3]
+local prefix, name, channel, publish = ARGV[1] .. '|', ARGV[2], ARGV[3], ARGV[4]
 local all = redis.call('HGETALL', claims)
 local back, freed = {}, {}
 for i = 1, #all, 2 do
@@ -35,7 +36,7 @@ for i = 1, #all, 2 do
   end
 end
 if #back + #freed > 0 then
-  redis.call('PUBLISH', channel, '0 ' .. name)
+  redis.call(publish, channel, '0 ' .. name)
 end
 for _, entry in ipairs(back) do
   redis.call('ZREM', lease, entry[1])

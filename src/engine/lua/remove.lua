@@ -6,7 +6,8 @@
   KEYS[3] attempts  HASH  taskInfo -> attempts already used
   KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] taskInfo
-  ARGV[2] wake channel (pub/sub; not a key)
+  ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
 
   Returns 1 if the task was scheduled or running, 0 if it was not found.
 
@@ -17,13 +18,13 @@
   is kept.
 ]]
 local due, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local member, channel = ARGV[1], ARGV[2]
+local member, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 local scheduled = redis.call('ZSCORE', due, member)
 local claim = redis.call('HGET', claims, member)
 local running = claim and string.sub(claim, 1, 1) ~= '!'
 if running then
   local live = string.sub(claim, 1, 1) == '+' and string.sub(claim, 2) or claim
-  redis.call('PUBLISH', channel, '! ' .. live)
+  redis.call(publish, channel, '! ' .. live)
   redis.call('HSET', claims, member, '!' .. live)
 end
 redis.call('ZREM', due, member)
