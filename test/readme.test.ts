@@ -104,6 +104,13 @@ describe('README', function () {
     assert.deepEqual(rows, expected);
   });
 
+  it('every `npm run <script>` it mentions exists', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const mentioned = new Set([...README.matchAll(/npm run ([\w:-]+)/g)].map(([, script]) => script));
+    assert.ok(mentioned.size >= 3);
+    assert.deepEqual([...mentioned].filter((script) => !(script in scripts)), []);
+  });
+
   it('links to files of the repository lead to existing files', () => {
     const targets = [...README.matchAll(/\]\(((?:docs|examples)\/[^)#]*)/g)].map(([, target]) => target);
     assert.ok(targets.length >= 4);
