@@ -1,6 +1,6 @@
 // Reads and resets the private redis-server's figures (INFO) between and around scenarios.
 import { createClient } from 'redis';
-import type { RedisClient } from '../src/engine/scripts';
+import type { RedisClient } from '../test/support/redis-client';
 
 export type AdminClient = RedisClient;
 

@@ -1,9 +1,10 @@
 // `npm test` (after the build): runs every test through `ajs module test` (the AntelopeJS runtime
 // loads the provider and this module; test/project.ts starts a private redis-server), then prints
 // the closing line "N passed, N failed". Exits non-zero when a test failed or none ran.
-// With no argument it runs every file under dist/test except dist/test/install (the install suite,
-// `npm run test:install`: it packs and installs the package and builds the example app, minutes
-// of work kept out of `npm test`); with arguments, those files.
+// With no argument it runs every file under dist/test except two suites kept out of `npm test` for
+// their minutes of work: dist/test/install (`npm run test:install`: packs and installs the package,
+// builds the example app) and dist/test/cluster (`npm run test:matrix`: Redis Cluster and every client
+// family); with arguments, those files.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -13,14 +14,14 @@ const { INSTALL_HINT } = require('./redis');
 
 const ROOT = path.join(__dirname, '..');
 const TEST_FOLDER = path.join('dist', 'test');
-const INSTALL_SUITE = path.join(TEST_FOLDER, 'install');
+const SEPARATE_SUITES = ['install', 'cluster'].map((folder) => path.join(TEST_FOLDER, folder) + path.sep);
 
-/** Every .js under dist/test but the install suite, as `ajs module test` would load its folder. */
+/** Every .js under dist/test but the separate suites, as `ajs module test` would load its folder. */
 function defaultFiles() {
   return fs
     .readdirSync(path.join(ROOT, TEST_FOLDER), { recursive: true })
     .map((file) => path.join(TEST_FOLDER, file))
-    .filter((file) => file.endsWith('.js') && !file.startsWith(INSTALL_SUITE + path.sep))
+    .filter((file) => file.endsWith('.js') && !SEPARATE_SUITES.some((suite) => file.startsWith(suite)))
     .sort();
 }
 

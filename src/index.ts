@@ -20,21 +20,34 @@ let options: SchedulerOptions;
 const handlers = new Map<string, TaskHandler>();
 let engine: RedisScheduler | undefined;
 let engineReady: Promise<RedisScheduler> | undefined;
+/** What the last enableListener/disableListener asked for (the last call wins). */
+let listenerWanted = false;
+/** Bumped by destroy(): an engine created for an earlier life of the module is never used. */
+let generation = 0;
 
 /** The engine, created on first use once the redis@beta provider hands out its client. */
 function getEngine(): Promise<RedisScheduler> {
+  const life = generation;
   engineReady ??= GetClient()
     .then((client) => {
+      if (life !== generation) throw new Error('redis_scheduler: the module was destroyed');
       const created = new RedisScheduler(client, options, log);
       for (const [name, handler] of handlers) created.setHandler(name, handler);
       engine = created;
       return created;
     })
     .catch((err: unknown) => {
-      engineReady = undefined;
+      if (life === generation) engineReady = undefined;
       throw err;
     });
   return engineReady;
+}
+
+/** Brings the engine to what the last enable/disable call asked for. */
+async function applyListener(): Promise<void> {
+  const current = listenerWanted ? await getEngine() : (engine ?? (await engineReady?.catch(() => undefined)));
+  if (!current || current !== engine) return;
+  await (listenerWanted ? current.start() : current.stop());
 }
 
 /**
@@ -52,7 +65,8 @@ async function engineFor(call: string): Promise<RedisScheduler> {
 
 /** Starts listening once the provider's client is ready; never gives up, but says after redisWaitMs that it is waiting. */
 async function startListening(): Promise<void> {
-  const started = getEngine().then((created) => created.start());
+  listenerWanted = true;
+  const started = applyListener();
   if (!(await waitAtMost(started, options.redisWaitMs))) {
     log.warn(`enableListener: no connected Redis client from the redis@beta provider after ${options.redisWaitMs} ms; still waiting`);
   }
@@ -82,7 +96,10 @@ export function construct(config?: Partial<SchedulerOptions>): void {
       },
     },
     enableListener: startListening,
-    disableListener: async () => engine?.stop(),
+    disableListener: async () => {
+      listenerWanted = false;
+      await applyListener();
+    },
     addTask: async (name, dueTime, taskInfo) => (await engineFor('addTask')).addTask(name, dueTime, taskInfo),
     addTasks: async (tasks) => (await engineFor('addTasks')).addTasks(tasks),
     removeTask: async (name, taskInfo) => (await engineFor('removeTask')).removeTask(name, taskInfo),
@@ -97,6 +114,8 @@ export function stop(): void {}
 
 /** Stops listening (waiting for running handlers up to shutdownTimeoutMs) before the module unloads. */
 export async function destroy(): Promise<void> {
+  generation++;
+  listenerWanted = false;
   const current = engine;
   engine = undefined;
   engineReady = undefined;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import { KeySpace } from '../src/engine/keys';
 import { RedisScheduler, type TaskContext } from '../src/engine/scheduler';
-import type { RedisClient } from '../src/engine/scripts';
+import type { RedisClient } from './support/redis-client';
 import { eventually } from './support/nodes';
 
 describe('engine', function () {

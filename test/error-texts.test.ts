@@ -7,7 +7,7 @@ import { TimeoutError } from '@redis/client/dist/lib/errors';
 import { describeError, describeTask, describeTarget } from '../src/engine/describe';
 import { RedisUnavailableError } from '../src/engine/redis-wait';
 import { RedisScheduler, type SchedulerLogger } from '../src/engine/scheduler';
-import type { RedisClient } from '../src/engine/scripts';
+import type { RedisClient } from './support/redis-client';
 import { eventually } from './support/nodes';
 import { RedisServerProcess, freePort } from './support/redis-server';
 

@@ -15,6 +15,8 @@ import {
 } from '@ajs/redis_scheduler/beta';
 import { RedisScheduler } from '../src/engine/scheduler';
 import { KeySpace } from '../src/engine/keys';
+import { createRedisPort } from '../src/engine/redis/detect-client';
+import { scanKeys } from './support/scan-keys';
 import { eventually } from './support/nodes';
 import { MODULE_OPTIONS } from './support/module-options';
 
@@ -31,20 +33,24 @@ function recorder(behaviour: (taskInfo: string, context: TaskContext) => void | 
   return { runs, handler };
 }
 
-async function redisKeys(): Promise<string[]> {
-  const client = await GetClient();
-  const found: string[] = [];
-  for await (const page of client.scanIterator({ MATCH: `{${MODULE_OPTIONS.keyPrefix}}:*`, COUNT: 1000 })) found.push(...page.map(String));
-  return found.sort();
+const redisKeys = () => scanKeys(MODULE_OPTIONS.keyPrefix!);
+
+/** One command on the provider's client, whatever its family (the engine's own port). */
+async function send(key: string, ...args: string[]): Promise<unknown> {
+  return createRedisPort(await GetClient()).send([args[0], key, ...args.slice(1)], key);
 }
 
 async function dueScore(name: string, taskInfo: string): Promise<number | null> {
-  const score = await (await GetClient()).zScore(keys.forHandler(name).due, taskInfo);
+  const score = await send(keys.forHandler(name).due, 'ZSCORE', taskInfo);
   return score === null ? null : Number(score);
 }
 
 async function isLeased(name: string, taskInfo: string): Promise<boolean> {
-  return (await (await GetClient()).zScore(keys.forHandler(name).lease, taskInfo)) !== null;
+  return (await send(keys.forHandler(name).lease, 'ZSCORE', taskInfo)) !== null;
+}
+
+async function attemptsUsed(name: string, taskInfo: string): Promise<unknown> {
+  return send(keys.forHandler(name).attempts, 'HGET', taskInfo);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -113,7 +119,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     await sleep(MODULE_OPTIONS.retryDelayMs! * 2);
     assert.equal(runs.length, 1, 'the cancelled retry ran');
     assert.equal(await dueScore('cancel-retry', 'retry-me'), null);
-    assert.equal(await (await GetClient()).hGet(keys.forHandler('cancel-retry').attempts, 'retry-me'), null);
+    assert.equal(await attemptsUsed('cancel-retry', 'retry-me'), null);
   });
 
   it('removeTask on a running task: it is not retried and its signal fires', async () => {
@@ -169,8 +175,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
   });
 
   it('serves a handler registered after enableListener, for a task added before it', async () => {
-    const client = await GetClient();
-    await client.zAdd(keys.forHandler('late-handler').due, { score: Date.now(), value: 'waiting' });
+    await send(keys.forHandler('late-handler').due, 'ZADD', String(Date.now()), 'waiting');
     const { runs, handler } = recorder();
     setHandler('late-handler', handler);
     await eventually(() => runs.length === 1, 5_000, 'the late handler to be served');
@@ -285,8 +290,7 @@ describe('disableListener', function () {
     assert.equal(runs[0].context.signal.aborted, true);
     assert.equal(await isLeased('shutdown', 'long-job'), false);
     assert.equal(await dueScore('shutdown', 'long-job'), dueTimeMs, 'not handed back under its due time');
-    const client = await GetClient();
-    assert.equal(await client.hGet(keys.forHandler('shutdown').attempts, 'long-job'), null, 'the hand-back used an attempt');
+    assert.equal(await attemptsUsed('shutdown', 'long-job'), null, 'the hand-back used an attempt');
 
     await addTask('shutdown', Date.now(), 'after-disable');
     await sleep(MODULE_OPTIONS.safetyPollMs! * 1.5);

@@ -1,9 +1,9 @@
 // Several scheduler nodes as separate OS processes on one private redis-server.
 import assert from 'node:assert/strict';
-import { createClient } from 'redis';
 import { KeySpace } from '../src/engine/keys';
+import { createRedisPort } from '../src/engine/redis/detect-client';
 import { RedisScheduler } from '../src/engine/scheduler';
-import type { RedisClient } from '../src/engine/scripts';
+import { connectTarget, targetFromEnv, type TestConnection } from './support/redis-target';
 import { NodeProcess, eventually } from './support/nodes';
 import type { WorkerSpec } from './support/worker';
 
@@ -15,15 +15,23 @@ function countBy(values: string[]): Map<string, number> {
   return counts;
 }
 
-describe('several node processes', function () {
+/** Field names of a HGETALL reply: a flat array (RESP2, raw commands) or an object. */
+function hashFields(reply: unknown): string[] {
+  return Array.isArray(reply) ? reply.filter((_, i) => i % 2 === 0).map(String) : Object.keys(reply as object);
+}
+
+const target = targetFromEnv();
+
+describe(`several node processes (${target.client}, ${target.topology})`, function () {
   this.timeout(120_000);
-  let client: RedisClient;
+  let connection: TestConnection;
   let producer: RedisScheduler;
   let nodes: NodeProcess[] = [];
 
   function spec(keyPrefix: string, overrides: Partial<WorkerSpec> = {}): WorkerSpec {
     return {
-      redisUrl: process.env.TEST_REDIS_URL!,
+      redisUrl: target.urls[0],
+      target,
       options: { keyPrefix, concurrency: 16, leaseMs: 2_000, safetyPollMs: 1_000 },
       handlers: [{ name: 'work' }],
       ...overrides,
@@ -33,8 +41,7 @@ describe('several node processes', function () {
   const allStarts = () => nodes.flatMap((node) => node.starts);
 
   before(async () => {
-    client = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClient;
-    await client.connect();
+    connection = await connectTarget(target);
   });
 
   afterEach(async () => {
@@ -43,12 +50,12 @@ describe('several node processes', function () {
   });
 
   after(async () => {
-    await client.close();
+    await connection.close();
   });
 
   it(`3 nodes, ${TASKS} tasks due at the same moment: every task runs exactly once`, async () => {
     const keyPrefix = 'test:multi:once';
-    producer = new RedisScheduler(client, { keyPrefix, allowUnknownHandlers: true });
+    producer = new RedisScheduler(connection.client, { keyPrefix, allowUnknownHandlers: true });
     nodes = await Promise.all([1, 2, 3].map(() => NodeProcess.start(spec(keyPrefix))));
     const dueTimeMs = Date.now() + 1_500;
     const taskInfos = Array.from({ length: TASKS }, (_, i) => `task-${i}`);
@@ -73,7 +80,7 @@ describe('several node processes', function () {
   it('kill -9 of a node holding leases: its tasks run on another node after the lease time, none is lost', async () => {
     const keyPrefix = 'test:multi:crash';
     const leaseMs = 2_000;
-    producer = new RedisScheduler(client, { keyPrefix, allowUnknownHandlers: true });
+    producer = new RedisScheduler(connection.client, { keyPrefix, allowUnknownHandlers: true });
     const slow = (overrides: Partial<WorkerSpec> = {}) =>
       spec(keyPrefix, { handlers: [{ name: 'work', workMs: 300 }], ...overrides });
     nodes = await Promise.all([1, 2, 3].map(() => NodeProcess.start(slow())));
@@ -86,8 +93,9 @@ describe('several node processes', function () {
     const killedAtMs = Date.now();
     // the victim's leases are the claims on tasks it started: the only ones allowed to run twice
     const startedOnVictim = new Set(victim.starts.map((s) => s.taskInfo));
-    const claims = await client.hGetAll(new KeySpace(keyPrefix).forHandler('work').claims);
-    const inFlight = Object.keys(claims).filter((t) => startedOnVictim.has(t));
+    const claimsKey = new KeySpace(keyPrefix).forHandler('work').claims;
+    const claims = hashFields(await createRedisPort(connection.client).send(['HGETALL', claimsKey], claimsKey));
+    const inFlight = claims.filter((t) => startedOnVictim.has(t));
     assert.ok(inFlight.length > 0, 'the victim held no lease when killed');
 
     const survivors = nodes.slice(1);

@@ -24,7 +24,13 @@ describe('configuration', () => {
     ['maxTaskInfoBytes', 0, /"maxTaskInfoBytes" must be an integer from 1/],
     ['allowUnknownHandlers', 'yes', /"allowUnknownHandlers" must be true or false, received "yes"/],
     ['keyPrefix', '', /"keyPrefix" must be a non-empty, well-formed string/],
-    ['keyPrefix', 'a{b}', /without "\{" or "\}", received "a\{b\}"/],
+    ['keyPrefix', 'a{b}', /without "\{", "\}" or the glob characters .*, received "a\{b\}"/],
+    // glob characters would widen the ACL key pattern ~{keyPrefix}* to other applications' keys
+    ['keyPrefix', 'app*', /"keyPrefix" must be .* without .* glob characters \* \? \[ \] \\, received "app\*"/],
+    ['keyPrefix', 'a?', /glob characters/],
+    ['keyPrefix', 'a[bc]', /glob characters/],
+    ['keyPrefix', 'a]', /glob characters/],
+    ['keyPrefix', 'a\\b', /glob characters/],
     ['claimBatchSize', [], /"claimBatchSize" must be an integer .*received an array/],
   ];
   for (const [field, value, message] of bad) {
@@ -40,5 +46,6 @@ describe('configuration', () => {
   it('rejects a config that is not an object', () => {
     assert.throws(() => resolveOptions('fast'), /expected an object, received "fast"/);
     assert.throws(() => resolveOptions(null), /expected an object, received null/);
+    assert.throws(() => resolveOptions({ concurrency: {} }), /must be an integer from 1 to 10000, received an object$/);
   });
 });

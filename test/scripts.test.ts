@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import { KeySpace } from '../src/engine/keys';
-import { FailOutcome, Isolation, Scripts, type ClaimSettings, type RedisClient } from '../src/engine/scripts';
+import { createRedisPort } from '../src/engine/redis/detect-client';
+import { FailOutcome, Isolation, Scripts, type ClaimSettings } from '../src/engine/scripts';
+import type { RedisClient } from './support/redis-client';
 
 const keySpace = new KeySpace('test:lua');
 const keys = keySpace.forHandler('job');
@@ -21,7 +23,7 @@ describe('Lua scripts', function () {
   }
 
   async function add(taskInfo: string, dueTimeMs: number): Promise<number> {
-    return scripts.add(keys, keySpace.names, 'job', keySpace.wakeChannel, [String(dueTimeMs), taskInfo]);
+    return scripts.add(keys, 'job', [String(dueTimeMs), taskInfo]);
   }
 
   const score = async (key: string, member: string) => {
@@ -32,11 +34,11 @@ describe('Lua scripts', function () {
   before(async () => {
     client = createClient({ url: process.env.TEST_REDIS_URL }) as RedisClient;
     await client.connect();
-    scripts = new Scripts(client);
+    scripts = new Scripts(createRedisPort(client), keySpace);
   });
 
   beforeEach(async () => {
-    for await (const page of client.scanIterator({ MATCH: '{test:lua}:*', COUNT: 1000 })) {
+    for await (const page of client.scanIterator({ MATCH: 'test:lua:*', COUNT: 1000 })) {
       if (page.length > 0) await client.del(page.map(String));
     }
   });
@@ -83,7 +85,7 @@ describe('Lua scripts', function () {
     const subscriber = client.duplicate();
     await subscriber.connect();
     const messages: string[] = [];
-    await subscriber.subscribe(keySpace.wakeChannel, (message) => messages.push(message));
+    await subscriber.subscribe(keySpace.wakeChannel('job'), (message: string) => messages.push(message));
     try {
       const now = await redisNowMs();
       const firstDelay = await add('a', now + 3_000);
@@ -92,7 +94,6 @@ describe('Lua scripts', function () {
       assert.equal(await add('c', now - 1_000), 0);
       for (let i = 0; i < 50 && messages.length < 2; i++) await sleep(10);
       assert.deepEqual(messages, [`${firstDelay} job`, '0 job']);
-      assert.deepEqual(await client.sMembers(keySpace.names), ['job']);
     } finally {
       await subscriber.close();
     }
@@ -101,10 +102,10 @@ describe('Lua scripts', function () {
   it('complete removes the task for the holder and refuses a wrong token without changing anything', async () => {
     await add('x', (await redisNowMs()) - 1);
     const [task] = (await scripts.claim(keys, 1, 'right', 0, settings)).tasks;
-    const refused = await scripts.complete(keys, [{ taskInfo: 'x', token: 'wrong' }]);
+    const refused = await scripts.complete(keys, 'job', [{ taskInfo: 'x', token: 'wrong' }]);
     assert.deepEqual(refused, [{ taskInfo: 'x', token: 'wrong' }]);
     assert.notEqual(await score(keys.lease, 'x'), null);
-    assert.deepEqual(await scripts.complete(keys, [task]), []);
+    assert.deepEqual(await scripts.complete(keys, 'job', [task]), []);
     assert.equal(await score(keys.lease, 'x'), null);
     assert.equal(await client.hGet(keys.claims, 'x'), null);
   });
@@ -113,7 +114,7 @@ describe('Lua scripts', function () {
     await add('r', (await redisNowMs()) - 1);
     const [task] = (await scripts.claim(keys, 1, 'holder', 0, { ...settings, leaseMs: 1_000 })).tasks;
     const before = (await score(keys.lease, 'r'))!;
-    const lost = await scripts.renew(keys, 20_000, [task, { taskInfo: 'r', token: 'stale' }]);
+    const { lost } = await scripts.renew(keys, 20_000, [task, { taskInfo: 'r', token: 'stale' }]);
     assert.deepEqual(lost, [{ taskInfo: 'r', token: 'stale' }]);
     assert.ok((await score(keys.lease, 'r'))! > before + 15_000);
   });
@@ -130,11 +131,11 @@ describe('Lua scripts', function () {
     const [live] = reclaimed.tasks;
     assert.equal(await client.hGet(keys.claims, 'crash'), live.token);
 
-    assert.deepEqual(await scripts.complete(keys, [stale]), [stale]);
-    assert.equal(await scripts.fail(keys, stale, 'late', 3, 0), FailOutcome.NotHolder);
-    assert.deepEqual(await scripts.renew(keys, 1_000, [stale]), [stale]);
+    assert.deepEqual(await scripts.complete(keys, 'job', [stale]), [stale]);
+    assert.equal(await scripts.fail(keys, 'job', stale, 'late', 3, 0), FailOutcome.NotHolder);
+    assert.deepEqual((await scripts.renew(keys, 1_000, [stale])).lost, [stale]);
     assert.equal(await client.hGet(keys.claims, 'crash'), live.token, 'the late holder changed the live claim');
-    assert.deepEqual(await scripts.complete(keys, [live]), []);
+    assert.deepEqual(await scripts.complete(keys, 'job', [live]), []);
   });
 
   it('a lease that expires on the last attempt sends the task to the dead set with the reason', async () => {
@@ -150,6 +151,7 @@ describe('Lua scripts', function () {
     const info = JSON.parse(String(await client.hGet(keys.deadInfo, 'poison')));
     assert.equal(info.error, settings.expiredError);
     assert.equal(info.attempts, settings.maxAttempts);
+    assert.ok(Number.isInteger(info.diedAtMs), `diedAtMs ${info.diedAtMs} is fractional`);
     assert.equal(await score(keys.due, 'poison'), null);
     assert.equal(await score(keys.lease, 'poison'), null);
   });
@@ -163,9 +165,9 @@ describe('Lua scripts', function () {
     await add('newcomer', (await redisNowMs()) - 1);
 
     const busy = await scripts.claim(keys, 10, 'busy-node', 3, settings);
-    assert.deepEqual(busy.tasks, [], 'a busy node took a suspect or a task behind it');
-    assert.equal(busy.isolation, Isolation.WaitForIdle);
-    assert.equal(busy.nextDelayMs, 0);
+    assert.deepEqual(busy.tasks.map((t) => t.taskInfo), ['newcomer'], 'a busy node skips the suspects and takes the rest');
+    assert.equal(busy.isolation, Isolation.LeftForIdle);
+    await scripts.complete(keys, 'job', busy.tasks);
 
     const idle = await scripts.claim(keys, 10, 'idle-node', 0, settings);
     assert.deepEqual(idle.tasks.map((t) => [t.taskInfo, t.attempt]), [['crasher', 2]]);
@@ -173,13 +175,14 @@ describe('Lua scripts', function () {
 
     const [bystander] = (await scripts.claim(keys, 10, 'other-idle-node', 0, settings)).tasks;
     assert.equal(bystander.taskInfo, 'bystander');
-    assert.deepEqual(await scripts.complete(keys, [bystander]), []);
+    assert.deepEqual(await scripts.complete(keys, 'job', [bystander]), []);
     assert.equal(await client.sIsMember(keys.suspects, 'bystander'), 0, 'success clears the suspicion');
 
-    assert.equal(await scripts.fail(keys, idle.tasks[0], 'handler error', 3, 60_000), FailOutcome.Retry);
+    assert.equal(await scripts.fail(keys, 'job', idle.tasks[0], 'handler error', 3, 60_000), FailOutcome.Retry);
     assert.equal(await client.sIsMember(keys.suspects, 'crasher'), 0, 'a handler failure is not a crash');
+    await add('late', (await redisNowMs()) - 1);
     const after = await scripts.claim(keys, 10, 'busy-node', 3, settings);
-    assert.deepEqual(after.tasks.map((t) => t.taskInfo), ['newcomer']);
+    assert.deepEqual(after.tasks.map((t) => t.taskInfo), ['late']);
     assert.equal(after.isolation, Isolation.None);
   });
 
@@ -189,7 +192,7 @@ describe('Lua scripts', function () {
     await add('kept', dueTimeMs + 1);
     await scripts.claim(keys, 1, 'lost-reply', 0, settings);
     const [kept] = (await scripts.claim(keys, 1, 'received', 0, settings)).tasks;
-    assert.equal(await scripts.releaseClaim(keys, 'lost-reply'), 1);
+    assert.equal(await scripts.releaseClaim(keys, 'job', 'lost-reply'), 1);
     assert.equal(await score(keys.due, 'lost'), dueTimeMs);
     assert.equal(await score(keys.lease, 'lost'), null);
     assert.equal(await client.hGet(keys.claims, 'kept'), kept.token, 'another claim was released');
@@ -200,7 +203,7 @@ describe('Lua scripts', function () {
     await add('f', (await redisNowMs()) - 1);
     const [first] = (await scripts.claim(keys, 1, 't1', 0, settings)).tasks;
     const beforeFail = await redisNowMs();
-    assert.equal(await scripts.fail(keys, first, 'err 1', 3, 5_000), FailOutcome.Retry);
+    assert.equal(await scripts.fail(keys, 'job', first, 'err 1', 3, 5_000), FailOutcome.Retry);
     const retryAt = (await score(keys.due, 'f'))!;
     assert.ok(retryAt >= beforeFail + 5_000 - 1 && retryAt <= (await redisNowMs()) + 5_000, `retry at ${retryAt}`);
     assert.equal(await client.hGet(keys.attempts, 'f'), '1');
@@ -209,10 +212,10 @@ describe('Lua scripts', function () {
     await client.zAdd(keys.due, { score: 0, value: 'f' });
     const [second] = (await scripts.claim(keys, 1, 't2', 0, settings)).tasks;
     assert.equal(second.attempt, 2);
-    assert.equal(await scripts.fail(keys, second, 'err 2', 3, 0), FailOutcome.Retry);
+    assert.equal(await scripts.fail(keys, 'job', second, 'err 2', 3, 0), FailOutcome.Retry);
     const [third] = (await scripts.claim(keys, 1, 't3', 0, settings)).tasks;
     assert.equal(third.attempt, 3);
-    assert.equal(await scripts.fail(keys, third, 'err 3', 3, 0), FailOutcome.Dead);
+    assert.equal(await scripts.fail(keys, 'job', third, 'err 3', 3, 0), FailOutcome.Dead);
     const info = JSON.parse(String(await client.hGet(keys.deadInfo, 'f')));
     assert.deepEqual([info.error, info.attempts], ['err 3', 3]);
     assert.equal(await client.hGet(keys.attempts, 'f'), null);
@@ -222,8 +225,8 @@ describe('Lua scripts', function () {
     const dueTimeMs = (await redisNowMs()) - 1;
     await add('h', dueTimeMs);
     const [task] = (await scripts.claim(keys, 1, 'holder', 0, settings)).tasks;
-    assert.equal(await scripts.release(keys, [{ taskInfo: 'h', token: 'other', dueTimeMs }]), 0);
-    assert.equal(await scripts.release(keys, [task]), 1);
+    assert.equal(await scripts.release(keys, 'job', [{ taskInfo: 'h', token: 'other', dueTimeMs }]), 0);
+    assert.equal(await scripts.release(keys, 'job', [task]), 1);
     assert.equal(await score(keys.due, 'h'), dueTimeMs);
     assert.equal(await score(keys.lease, 'h'), null);
     assert.equal((await scripts.claim(keys, 1, 'again', 0, settings)).tasks[0].attempt, 1);
@@ -232,26 +235,110 @@ describe('Lua scripts', function () {
   it('remove cancels a due, a retrying and a running task; the runner can no longer retry it', async () => {
     const now = await redisNowMs();
     await add('due', now + 10_000);
-    assert.equal(await scripts.remove(keys, 'due'), true);
-    assert.equal(await scripts.remove(keys, 'due'), false);
+    assert.equal(await scripts.remove(keys, 'job', 'due'), true);
+    assert.equal(await scripts.remove(keys, 'job', 'due'), false);
 
     await add('running', now - 1);
     const [task] = (await scripts.claim(keys, 1, 'runner', 0, settings)).tasks;
-    assert.equal(await scripts.remove(keys, 'running'), true);
-    assert.equal(await scripts.fail(keys, task, 'err', 3, 0), FailOutcome.NotHolder);
+    assert.equal(await scripts.remove(keys, 'job', 'running'), true);
+    assert.notEqual(await score(keys.lease, 'running'), null, 'the removed run keeps its lease until it ends');
+    assert.deepEqual(await scripts.renew(keys, 10_000, [task]), { lost: [], cancelled: [task] });
+    assert.equal(await scripts.fail(keys, 'job', task, 'err', 3, 0), FailOutcome.NotHolder);
     assert.equal(await score(keys.due, 'running'), null);
     assert.equal(await score(keys.lease, 'running'), null);
+    assert.equal(await client.hGet(keys.claims, 'running'), null);
   });
 
   it('a task re-added while it runs waits for the running lease instead of running twice at once', async () => {
     await add('again', (await redisNowMs()) - 1);
     const [task] = (await scripts.claim(keys, 1, 'first', 0, { ...settings, leaseMs: 300 })).tasks;
-    await add('again', (await redisNowMs()) - 1);
+    const readdedAt = (await redisNowMs()) - 1;
+    await add('again', readdedAt);
     assert.deepEqual((await scripts.claim(keys, 1, 'second', 0, settings)).tasks, []);
-    const heldUntil = await score(keys.lease, 'again');
-    assert.equal(await score(keys.due, 'again'), heldUntil, 'the re-added task should wait for the lease');
-    assert.deepEqual(await scripts.complete(keys, [task]), []);
-    await sleep(350);
-    assert.deepEqual((await scripts.claim(keys, 1, 'second', 0, settings)).tasks.map((t) => t.taskInfo), ['again']);
+    assert.deepEqual(await scripts.complete(keys, 'job', [task]), []);
+    const [next] = (await scripts.claim(keys, 1, 'second', 0, settings)).tasks;
+    assert.deepEqual([next.taskInfo, next.dueTimeMs, next.attempt], ['again', readdedAt, 1], 'runs once the first run ends, under its own due time');
+  });
+
+  it('a run superseded by a re-add: its lease expiry on the last attempt neither charges the new life nor leaves a dead entry', async () => {
+    const last = { ...settings, maxAttempts: 1, leaseMs: 50 };
+    await add('expiring', (await redisNowMs()) - 1);
+    await scripts.claim(keys, 1, 'crashing-node', 0, last);
+    const readdedAt = (await redisNowMs()) - 1;
+    await add('expiring', readdedAt);
+    await sleep(80);
+    const [next] = (await scripts.claim(keys, 1, 'next', 0, last)).tasks;
+    assert.deepEqual([next.taskInfo, next.attempt, next.dueTimeMs], ['expiring', 1, readdedAt]);
+    assert.equal(await client.zCard(keys.dead), 0);
+    assert.equal(await client.sIsMember(keys.suspects, 'expiring'), 0, 'the new life is no suspect');
+  });
+
+  it('stats count each task once: an expired lease as scheduled, a task re-added while it runs once, a removed run not at all', async () => {
+    const now = await redisNowMs();
+    for (const taskInfo of ['expired', 'readded', 'removed', 'live']) await add(taskInfo, now - 1);
+    await scripts.claim(keys, 1, 'crashed', 0, { ...settings, leaseMs: 30 });
+    await scripts.claim(keys, 3, 'alive', 0, settings);
+    await add('readded', now + 60_000);
+    await scripts.remove(keys, 'job', 'removed');
+    await sleep(50);
+    assert.deepEqual(await scripts.stats(keys), { scheduled: 2, running: 1, dead: 0 });
+  });
+
+  it('a hand-back, a lost-claim hand-back, a retry and the end of a superseded run publish a wake-up', async () => {
+    const subscriber = client.duplicate();
+    await subscriber.connect();
+    const messages: string[] = [];
+    await subscriber.subscribe(keySpace.wakeChannel('job'), (message) => messages.push(message));
+    const expect = async (message: string) => {
+      for (let i = 0; i < 50 && !messages.includes(message); i++) await sleep(10);
+      assert.ok(messages.includes(message), `no "${message}" in ${JSON.stringify(messages)}`);
+      messages.length = 0;
+    };
+    try {
+      const now = await redisNowMs();
+      await add('w', now - 1);
+      messages.length = 0;
+      const [held] = (await scripts.claim(keys, 1, 'h1', 0, settings)).tasks;
+      assert.equal(await scripts.release(keys, 'job', [held]), 1);
+      await expect('0 job');
+      await scripts.claim(keys, 1, 'lost', 0, settings);
+      assert.equal(await scripts.releaseClaim(keys, 'job', 'lost'), 1);
+      await expect('0 job');
+      const [failing] = (await scripts.claim(keys, 1, 'h2', 0, settings)).tasks;
+      assert.equal(await scripts.fail(keys, 'job', failing, 'err', 3, 0), FailOutcome.Retry);
+      await expect('0 job');
+      const [superseded] = (await scripts.claim(keys, 1, 'h3', 0, settings)).tasks;
+      await add('w', now - 1);
+      messages.length = 0;
+      assert.deepEqual(await scripts.complete(keys, 'job', [superseded]), []);
+      await expect('0 job');
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it('a script refused PUBLISH by ACL writes nothing: add, remove, fail, release', async () => {
+    const user = `nopublish-${process.pid}`;
+    await client.sendCommand(['ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-publish']);
+    const limited = createClient({ url: process.env.TEST_REDIS_URL, username: user, password: 'pw' }) as RedisClient;
+    await limited.connect();
+    try {
+      const denied = new Scripts(createRedisPort(limited), keySpace);
+      const now = await redisNowMs();
+      await assert.rejects(denied.add(keys, 'job', [String(now - 1), 'a']));
+      assert.equal(await client.exists([keys.due]), 0, 'add wrote before its PUBLISH was refused');
+
+      await add('r', now - 1);
+      const [running] = (await scripts.claim(keys, 1, 'holder', 0, settings)).tasks;
+      await assert.rejects(denied.remove(keys, 'job', 'r'));
+      assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'remove marked the claim before its PUBLISH was refused');
+      await assert.rejects(denied.fail(keys, 'job', running, 'err', 3, 0));
+      assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'fail wrote before its PUBLISH was refused');
+      await assert.rejects(denied.release(keys, 'job', [running]));
+      assert.equal(await client.hGet(keys.claims, 'r'), running.token, 'release wrote before its PUBLISH was refused');
+    } finally {
+      await limited.close();
+      await client.sendCommand(['ACL', 'DELUSER', user]);
+    }
   });
 });

@@ -1,7 +1,8 @@
 // The engine entry, `ajs-redis-scheduler/engine` (also the package root for Node.js): the scheduler
-// without AntelopeJS, over a node-redis client you create and close.
+// without AntelopeJS, over a Redis client you create and close: node-redis 4-6 or ioredis, standalone
+// or cluster.
 export { RedisScheduler, type SchedulerLogger } from './scheduler';
 export { DEFAULT_OPTIONS, type RetryBackoff, type SchedulerOptions } from './options';
 export { RedisUnavailableError } from './redis-wait';
-export type { RedisClient } from './scripts';
+export type { ClientFamily } from './redis/redis-port';
 export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';

@@ -16,38 +16,60 @@ export interface TaskKeys {
   suspects: string;
 }
 
+/** The kinds of key of one name, in TaskKeys order; the key of kind `k` ends with `:<k>`. */
+export const TASK_KEY_KINDS: ReadonlyArray<[keyof TaskKeys, string]> = [
+  ['due', 'due'],
+  ['lease', 'lease'],
+  ['claims', 'claims'],
+  ['attempts', 'attempts'],
+  ['dead', 'dead'],
+  ['deadInfo', 'dead-info'],
+  ['suspects', 'suspects'],
+];
+
 /**
- * The one place that builds key names. Every key shares the hash tag `{prefix}`, so all of them
- * live in one Redis Cluster slot and every script can touch them atomically.
+ * A handler name as it goes inside a hash tag: `%`, `{` and `}` percent-encoded (`%25`, `%7B`,
+ * `%7D`), so the tag is always the whole name and two names never share a key.
+ */
+export function escapeTag(name: string): string {
+  return name.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * The one place that builds key names. Each handler name has its own hash tag:
+ * `<prefix>:{<name>}:<kind>` (name escaped by {@link escapeTag}), so the keys of one name share a
+ * Redis Cluster slot and every script touches one slot, while names spread over the masters.
+ * The prefix has no braces, so the first `{` ends it. The registry of names is `{<prefix>}:names`.
  * A task's identity is (handler name, taskInfo): the name picks the keys, taskInfo is the member.
  */
 export class KeySpace {
-  private readonly tag: string;
+  constructor(private readonly prefix: string) {}
 
-  constructor(prefix: string) {
-    this.tag = `{${prefix}}`;
-  }
-
-  /** SET of every handler name that has had a task (for stats). */
+  /** SET of every handler name that has had a task (for stats), written apart from the scripts. */
   get names(): string {
-    return `${this.tag}:names`;
+    return `{${this.prefix}}:names`;
   }
 
-  /** Pub/sub channel that wakes listeners when an add makes a task the earliest of its name. */
-  get wakeChannel(): string {
-    return `${this.tag}:wake`;
+  /** Pub/sub channel (not a key) that wakes listeners of `name`: in the name's slot, for SPUBLISH. */
+  wakeChannel(name: string): string {
+    return `${this.tagOf(name)}:wake`;
   }
 
   /** The keys of one handler name. */
   forHandler(name: string): TaskKeys {
-    return {
-      due: `${this.tag}:due:${name}`,
-      lease: `${this.tag}:lease:${name}`,
-      claims: `${this.tag}:claims:${name}`,
-      attempts: `${this.tag}:attempts:${name}`,
-      dead: `${this.tag}:dead:${name}`,
-      deadInfo: `${this.tag}:dead-info:${name}`,
-      suspects: `${this.tag}:suspects:${name}`,
-    };
+    const tag = this.tagOf(name);
+    return Object.fromEntries(TASK_KEY_KINDS.map(([field, kind]) => [field, `${tag}:${kind}`])) as unknown as TaskKeys;
   }
+
+  private tagOf(name: string): string {
+    return `${this.prefix}:{${escapeTag(name)}}`;
+  }
+}
+
+/**
+ * The keys of one name in the layout before per-name tags (`{<prefix>}:<kind>:<name>`, one slot for
+ * every name): only read by the key-layout upgrade.
+ */
+export function singleTagKeys(prefix: string, name: string): TaskKeys {
+  return Object.fromEntries(TASK_KEY_KINDS.map(([field, kind]) => [field, `{${prefix}}:${kind}:${name}`])) as unknown as TaskKeys;
 }

@@ -1,9 +1,14 @@
+import { withArticle } from './errors';
 /** How the delay between retries grows. */
 export type RetryBackoff = 'fixed' | 'exponential';
 
 /** Scheduler settings: the module's `antelope.json` config and the engine's options are the same. */
 export interface SchedulerOptions {
-  /** Key prefix; every key is `{keyPrefix}:...` (one hash tag, so it runs on Redis Cluster). Default `"ajs:scheduler"`. */
+  /**
+   * Key prefix: the keys of a handler name are `keyPrefix:{name}:...` (one hash tag per name, see
+   * docs/cluster.md). No braces, and no glob characters (`* ? [ ] \`), so ACL key patterns built on it
+   * (see acl-rule.ts) match these keys only. Default `"ajs:scheduler"`.
+   */
   keyPrefix: string;
   /** Handlers running at once on this node. Default `16`. */
   concurrency: number;
@@ -66,9 +71,10 @@ const integer =
 
 const CHECKS: Record<keyof SchedulerOptions, Check> = {
   keyPrefix: (value) =>
-    typeof value === 'string' && value.length > 0 && value.length <= 200 && !/[{}]/.test(value) && value.isWellFormed()
+    // Braces would break the hash tag; glob characters would widen an ACL key pattern like ~{prefix}*.
+    typeof value === 'string' && value.length > 0 && value.length <= 200 && !/[{}*?[\]\\]/.test(value) && value.isWellFormed()
       ? undefined
-      : 'a non-empty, well-formed string of at most 200 characters without "{" or "}"',
+      : 'a non-empty, well-formed string of at most 200 characters without "{", "}" or the glob characters * ? [ ] \\',
   concurrency: integer(1, 10_000),
   leaseMs: integer(100, 24 * 3_600_000),
   maxRetries: integer(0, 1_000),
@@ -88,7 +94,7 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return Array.isArray(value) ? 'an array' : withArticle(typeof value);
 }
 
 /**

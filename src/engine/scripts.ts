@@ -1,13 +1,6 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RedisClientType } from 'redis';
-import type { TaskKeys } from './keys';
-import { waitAtMost } from './single-flight';
-
-/** Any node-redis client (v5/v6, RESP2 or RESP3, with or without modules). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RedisClient = RedisClientType<any, any, any, any, any>;
+import type { KeySpace, TaskKeys } from './keys';
+import { publishCommandOf, type RedisPort } from './redis/redis-port';
+import { LuaScript } from './redis/script-runner';
 
 /** What `fail.lua` did with a failed run. */
 export enum FailOutcome {
@@ -35,8 +28,8 @@ export enum Isolation {
   None = 0,
   /** The one task claimed is a suspect: run it alone, claim nothing else until it ends. */
   RunAlone = 1,
-  /** A suspect is next in line: claim nothing more until this node is idle. */
-  WaitForIdle = 2,
+  /** A due suspect was left for an idle node: claim again once this node is idle. */
+  LeftForIdle = 2,
 }
 
 /** What `claim.lua` returns. */
@@ -45,6 +38,21 @@ export interface ClaimResult {
   /** ms until the next due task or lease expiry of that name (0: more are due now; -1: none). */
   nextDelayMs: number;
   isolation: Isolation;
+}
+
+/** What `renew.lua` reports about the leases it was asked to extend. */
+export interface RenewResult<T> {
+  /** Expired and reclaimed: this node no longer holds them. */
+  lost: T[];
+  /** Removed while running: their lease is kept until the run ends, but the handler must stop. */
+  cancelled: T[];
+}
+
+/** Counts of one name, each task once (see `stats.lua`). */
+export interface NameCounts {
+  scheduled: number;
+  running: number;
+  dead: number;
 }
 
 /** A task held under a claim token, as the token-checking scripts take it. */
@@ -60,42 +68,6 @@ export interface ClaimSettings {
   expiredError: string;
 }
 
-/**
- * Longest wait for a script's reply. node-redis times out only commands not yet written, so a stalled
- * server or a half-open connection would hold the claim loop until TCP keep-alive gives up, minutes
- * later; with this the loop logs and carries on. A script that ran but whose reply came too late is
- * safe: the leases it took expire and are reclaimed.
- */
-const SCRIPT_TIMEOUT_MS = 10_000;
-
-async function withTimeout<T>(command: Promise<T>, what: string): Promise<T> {
-  if (!(await waitAtMost(command, SCRIPT_TIMEOUT_MS))) {
-    throw new Error(`redis_scheduler: no reply to ${what} within ${SCRIPT_TIMEOUT_MS} ms`);
-  }
-  return command;
-}
-
-class LuaScript {
-  private readonly source: string;
-  private readonly sha: string;
-
-  constructor(private readonly file: string) {
-    this.source = readFileSync(join(__dirname, 'lua', file), 'utf8');
-    this.sha = createHash('sha1').update(this.source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL when the server has not cached the script (first call, restart). */
-  async run<T>(client: RedisClient, keys: string[], args: string[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args];
-    try {
-      return (await withTimeout(client.sendCommand(['EVALSHA', this.sha, ...tail]), this.file)) as T;
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await withTimeout(client.sendCommand(['EVAL', this.source, ...tail]), this.file)) as T;
-    }
-  }
-}
-
 /** The atomic operations, one Lua file each; this class only orders their KEYS and ARGV. */
 export class Scripts {
   private readonly addScript = new LuaScript('add.lua');
@@ -106,15 +78,25 @@ export class Scripts {
   private readonly releaseScript = new LuaScript('release.lua');
   private readonly removeScript = new LuaScript('remove.lua');
   private readonly releaseClaimScript = new LuaScript('release-claim.lua');
+  private readonly statsScript = new LuaScript('stats.lua');
 
-  constructor(private readonly client: RedisClient) {}
+  /** `keySpace` names each name's wake-up channel, which the scripts publish on (PUBLISH, or SPUBLISH on a cluster). */
+  constructor(
+    private readonly port: RedisPort,
+    private readonly keySpace: KeySpace,
+  ) {}
+
+  /** The ARGV a publishing script takes about its wake-up: name, channel, publish command. */
+  private wakeArgs(name: string): [string, string, string] {
+    return [name, this.keySpace.wakeChannel(name), publishCommandOf(this.port)];
+  }
 
   /**
    * Adds tasks of one name, given as flat (dueTimeMs, taskInfo) pairs; returns the wake-up delay it
    * published, or -1 if none was needed.
    */
-  async add(keys: TaskKeys, namesKey: string, name: string, channel: string, pairs: string[]): Promise<number> {
-    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey, keys.suspects], [name, channel, ...pairs]));
+  async add(keys: TaskKeys, name: string, pairs: string[]): Promise<number> {
+    return Number(await this.addScript.run(this.port, [keys.due, keys.attempts, keys.suspects, keys.claims], [...this.wakeArgs(name), ...pairs]));
   }
 
   /**
@@ -123,7 +105,7 @@ export class Scripts {
    */
   async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
-      this.client,
+      this.port,
       [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
       [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError, String(runningHere)],
     );
@@ -136,44 +118,56 @@ export class Scripts {
   }
 
   /** After a claim whose reply was lost: hands back what it leased, without using an attempt. */
-  async releaseClaim(keys: TaskKeys, token: string): Promise<number> {
-    return Number(await this.releaseClaimScript.run(this.client, [keys.due, keys.lease, keys.claims], [token]));
+  async releaseClaim(keys: TaskKeys, name: string, token: string): Promise<number> {
+    return Number(await this.releaseClaimScript.run(this.port, [keys.due, keys.lease, keys.claims], [token, ...this.wakeArgs(name)]));
   }
 
   /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
-  async complete<T extends HeldClaim>(keys: TaskKeys, held: T[]): Promise<T[]> {
-    const args: string[] = [];
+  async complete<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<T[]> {
+    const args: string[] = this.wakeArgs(name);
     for (const h of held) args.push(h.taskInfo, h.token);
-    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts, keys.suspects], args);
+    const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
 
   /** Records a failed run: retry after `retryDelayMs`, or the dead set after the last attempt. */
-  async fail(keys: TaskKeys, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
+  async fail(keys: TaskKeys, name: string, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
-      this.client,
+      this.port,
       [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
-      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs))],
+      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs)), ...this.wakeArgs(name)],
     );
     return Number(reply) as FailOutcome;
   }
 
-  /** Extends leases; returns the ones that are lost. */
-  async renew<T extends HeldClaim>(keys: TaskKeys, leaseMs: number, held: T[]): Promise<T[]> {
+  /** Extends leases; returns the ones that are lost and the ones whose task was removed. */
+  async renew<T extends HeldClaim>(keys: TaskKeys, leaseMs: number, held: T[]): Promise<RenewResult<T>> {
     const args = [String(leaseMs), ...held.flatMap((h) => [h.taskInfo, h.token])];
-    const lost = await this.renewScript.run<number[]>(this.client, [keys.lease, keys.claims], args);
-    return lost.map((position) => held[Number(position) - 1]);
+    const positions = await this.renewScript.run<number[]>(this.port, [keys.lease, keys.claims], args);
+    const result: RenewResult<T> = { lost: [], cancelled: [] };
+    for (const position of positions.map(Number)) {
+      if (position > 0) result.lost.push(held[position - 1]);
+      else result.cancelled.push(held[-position - 1]);
+    }
+    return result;
   }
 
   /** Hands leased tasks back under their due time without using an attempt; returns how many. */
-  async release(keys: TaskKeys, held: Array<HeldClaim & { dueTimeMs: number }>): Promise<number> {
-    const args = held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)]);
-    return Number(await this.releaseScript.run(this.client, [keys.due, keys.lease, keys.claims], args));
+  async release(keys: TaskKeys, name: string, held: Array<HeldClaim & { dueTimeMs: number }>): Promise<number> {
+    const args = [...this.wakeArgs(name), ...held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)])];
+    return Number(await this.releaseScript.run(this.port, [keys.due, keys.lease, keys.claims], args));
   }
 
-  /** Cancels a task in every state; returns whether it was found. */
-  async remove(keys: TaskKeys, taskInfo: string): Promise<boolean> {
-    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts, keys.suspects], [taskInfo]);
+  /** Cancels a task in every state (a running one's holder is told at once); returns whether it was found. */
+  async remove(keys: TaskKeys, name: string, taskInfo: string): Promise<boolean> {
+    const [, channel, publish] = this.wakeArgs(name);
+    const reply = await this.removeScript.run(this.port, [keys.due, keys.claims, keys.attempts, keys.suspects], [taskInfo, channel, publish]);
     return Number(reply) === 1;
+  }
+
+  /** Counts the tasks of one name, each once. */
+  async stats(keys: TaskKeys): Promise<NameCounts> {
+    const [scheduled, running, dead] = (await this.statsScript.run<number[]>(this.port, [keys.due, keys.lease, keys.claims, keys.dead], [])).map(Number);
+    return { scheduled, running, dead };
   }
 }

@@ -1,3 +1,4 @@
+import { withArticle } from './errors';
 /** Longest handler name, in UTF-8 bytes (it is part of Redis key names). */
 export const MAX_NAME_BYTES = 1024;
 /** Latest due time a JavaScript Date can hold (Unix ms). */
@@ -8,7 +9,7 @@ function describe(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (value === null) return 'null';
   if (value instanceof Date) return 'a Date';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return Array.isArray(value) ? 'an array' : withArticle(typeof value);
 }
 
 /** Throws unless `name` is a usable handler name: a non-empty, well-formed string of at most 1 KiB. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
 import { RedisScheduler, type SchedulerLogger } from '../../src/engine/scheduler';
-import type { RedisClient } from '../../src/engine/scripts';
+import type { RedisClient } from '../support/redis-client';
 import { eventually } from '../support/nodes';
 import { RedisServerProcess } from '../support/redis-server';
 import { BASE_OPTIONS } from './support/fault-cluster';

@@ -12,14 +12,18 @@ export class NodeProcess {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  /** Forks a worker and waits until its scheduler is listening. */
-  static async start(spec: WorkerSpec): Promise<NodeProcess> {
+  /**
+   * Forks a worker and waits until its scheduler is listening. With `mayDieStarting`, a worker that a
+   * task killed before it could report ready (a poison pill claimed at once) is returned dead.
+   */
+  static async start(spec: WorkerSpec, mayDieStarting = false): Promise<NodeProcess> {
     const child = fork(join(__dirname, 'worker.js'), [], {
       env: { ...process.env, WORKER_SPEC: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const node = new NodeProcess(child);
-    await node.waitFor((events) => events.some((e) => e.type === 'ready' || e.type === 'error'), 15_000);
+    const started = (events: WorkerEvent[]) => events.some((e) => e.type === 'ready' || e.type === 'error');
+    await node.waitFor((events) => started(events) || (mayDieStarting && !node.isAlive), 15_000);
     const failure = node.events.find((e) => e.type === 'error');
     if (failure && failure.type === 'error') throw new Error(`worker failed to start: ${failure.message}`);
     return node;

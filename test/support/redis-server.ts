@@ -21,6 +21,11 @@ export class RedisServerProcess {
     return server;
   }
 
+  /** Whether the process is up (not stopped or killed). */
+  get isRunning(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

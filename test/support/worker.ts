@@ -1,6 +1,6 @@
 // A scheduler node in its own process, driven by its parent over IPC (see nodes.ts).
 // Loaded as a file by mocha too (it compiles into the test folder): it only runs as a main module.
-import { createClient } from 'redis';
+import { connectTarget, type RedisTarget } from './redis-target';
 import { RedisScheduler, type TaskContext } from '../../src/engine/scheduler';
 import type { SchedulerOptions } from '../../src/engine/options';
 
@@ -21,7 +21,10 @@ export interface WorkerHandlerSpec {
 
 /** What a worker process runs. */
 export interface WorkerSpec {
+  /** A standalone server, reached with node-redis 6 (unless `target` is given). */
   redisUrl: string;
+  /** Client family and topology to use instead of node-redis 6 on `redisUrl`. */
+  target?: RedisTarget;
   options: Partial<SchedulerOptions>;
   handlers: WorkerHandlerSpec[];
   /** Shift this process's Date.now by this much (clock skew); Redis time stays the truth. */
@@ -75,9 +78,9 @@ async function main(): Promise<void> {
     const realNow = Date.now;
     Date.now = () => realNow() + spec.clockSkewMs!;
   }
-  const client = createClient({ url: spec.redisUrl, ...(spec.clientName ? { name: spec.clientName } : {}) });
-  client.on('error', () => undefined);
-  await client.connect();
+  const target = spec.target ?? { client: 'node-redis-6', topology: 'standalone', urls: [spec.redisUrl] };
+  const connection = await connectTarget(target, spec.clientName);
+  const client = connection.client;
   const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
   const logger = spec.forwardLogs ? logForwarder() : process.env.WORKER_VERBOSE ? undefined : quiet;
   const scheduler = new RedisScheduler(client, spec.options, logger);
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
       void scheduler
         .stop()
         .then(() => send({ type: 'scheduler-stopped' }))
-        .then(() => client.close())
+        .then(() => connection.close())
         .then(() => {
           send({ type: 'stopped' });
           process.disconnect?.();

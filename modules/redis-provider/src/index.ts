@@ -1,34 +1,27 @@
 import { ImplementInterface } from '@ajs/core/beta';
 import { Logging } from '@ajs/logging/beta';
-import { createClient } from 'redis';
+import { resolveConfig } from './config';
+import { Connection } from './connection';
 import * as redisBeta from './interfaces/redis/beta';
 
-/** `modules.<id>.config` of the provider in antelope.json. */
-export interface RedisProviderConfig {
-  /** redis:// or rediss:// URL. Default `"redis://127.0.0.1:6379"`. */
-  url: string;
-}
+export type { RedisProviderConfig } from './config';
 
-const DEFAULT_CONFIG: RedisProviderConfig = { url: 'redis://127.0.0.1:6379' };
 const channel = new Logging.Channel('redis');
 
-let client: redisBeta.RedisClient | undefined;
+let connection: Connection | undefined;
 
-/** Creates the shared client from the configured URL and binds redis@beta; GetClient() resolves once it is connected. */
-export function construct(config?: Partial<RedisProviderConfig>): void {
-  const { url } = { ...DEFAULT_CONFIG, ...config };
-  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
-    throw new TypeError(`redis provider config: "url" must be a redis:// or rediss:// URL, received ${JSON.stringify(url)}`);
-  }
-  const created: redisBeta.RedisClient = createClient({ url });
-  created.on('error', (err: Error) => channel.Error(`${url}: ${err.message}`));
-  client = created;
-  const ready = created.connect().then(() => {
-    channel.Info(`connected to ${url}`);
-    return created;
+/**
+ * Checks the config (see RedisProviderConfig; a bad one fails the load naming the field), starts
+ * connecting and binds redis@beta. GetClient() resolves once connected (see Connection.get).
+ */
+export function construct(config?: unknown): void {
+  const created = new Connection(resolveConfig(config ?? {}), {
+    info: (message) => channel.Info(message),
+    error: (message) => channel.Error(message),
   });
-  ready.catch(() => undefined); // the error reaches GetClient() callers
-  ImplementInterface(redisBeta, { GetClient: () => ready });
+  connection = created;
+  void created.get().catch(() => undefined); // connect now; the outcome reaches GetClient() callers
+  ImplementInterface(redisBeta, { GetClient: () => created.get() as Promise<redisBeta.RedisConnection> });
 }
 
 export function start(): void {}
@@ -37,7 +30,7 @@ export function stop(): void {}
 
 /** Closes the shared client (the core awaits destroy, not stop). */
 export async function destroy(): Promise<void> {
-  const current = client;
-  client = undefined;
-  if (current?.isOpen) await current.close();
+  const current = connection;
+  connection = undefined;
+  await current?.close();
 }

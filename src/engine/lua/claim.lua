@@ -3,7 +3,7 @@
 
   KEYS[1] due       ZSET  taskInfo -> due time (Unix ms)
   KEYS[2] lease     ZSET  taskInfo -> lease expiry (Unix ms, Redis time)
-  KEYS[3] claims    HASH  taskInfo -> "<token>|<dueTimeMs>": the claim that holds the lease
+  KEYS[3] claims    HASH  taskInfo -> "[mark]<token>|<dueTimeMs>": the claim of the run holding the lease
   KEYS[4] attempts  HASH  taskInfo -> attempts already used (absent: none)
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
@@ -16,19 +16,25 @@
   ARGV[5] expiredError  error recorded when an expired lease uses up the last attempt
   ARGV[6] runningHere   handlers the caller is running now
 
+  Claim marks: none = the task's current run; '+' = superseded (the task was re-added while this
+  run went on: its outcome no longer charges the task); '!' = cancelled (the task was removed: the
+  holder aborts it). A marked run keeps its lease until it ends, only to keep the task from running
+  twice at once.
+
   Returns { nextDelayMs, isolation, taskInfo, dueTimeMs, attempt, taskInfo, dueTimeMs, attempt, ... }
-    nextDelayMs: ms until the next due task or lease expiry by Redis time (0: more are due now),
-      or -1 when the name has neither. dueTimeMs is the task's score as Redis formats it.
+    nextDelayMs: ms until the next task this caller could claim or the next lease expiry, by Redis
+      time (0: more are due now), or -1 when the name has neither. dueTimeMs is the task's score as
+      Redis formats it.
     isolation: 0; 1 when the one task returned is a suspect the caller must run alone;
-      2 when a suspect is next in line and waits for the caller to be idle.
+      2 when a due suspect was left for an idle node (the caller is busy).
 
   Invariants: due and lease decisions use Redis TIME only. A task is never leased twice at once:
-  a due entry whose task still holds a live lease (it was re-added while running) waits for that
-  lease to end (lease and claims always hold the same members: every script writes or deletes
-  both together). An expired lease counts as a used attempt, so a task that kills its node every
-  time ends in the dead set instead of cycling forever. Until it next ends, it is a suspect that
-  runs only alone on an idle node, so the tasks that ran beside a crash are not taken down with it
-  again; it goes back under its original due time, ahead of the tasks that became due after it.
+  a due entry whose task still holds a lease (re-added while running) is skipped, keeping its due
+  time, until that lease ends. An expired lease of a task's current run counts as a used attempt,
+  so a task that kills its node every time ends in the dead set instead of cycling forever. Until
+  it next ends, it is a suspect that runs only alone on an idle node, so the tasks that ran beside a
+  crash are not taken down with it again; busy nodes skip it and go on with the other tasks. It goes
+  back under its original due time, ahead of the tasks that became due after it.
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
@@ -37,82 +43,93 @@ local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonum
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 
+local function isMarked(claim)
+  local mark = string.sub(claim, 1, 1)
+  return mark == '!' or mark == '+'
+end
+
 -- Expired leases: the holder crashed, stalled or lost Redis for longer than the lease.
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT', 0, 1000)) do
-  local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1
   local claim = redis.call('HGET', claims, member)
-  local dueTimeMs = claim and tonumber(string.match(claim, '|(.*)$')) or math.floor(nowMs)
   redis.call('ZREM', lease, member)
   redis.call('HDEL', claims, member)
-  if used >= maxAttempts then
-    redis.call('HDEL', attempts, member)
-    redis.call('SREM', suspects, member)
-    redis.call('ZADD', dead, nowMs, member)
-    redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = nowMs }))
-  else
-    redis.call('HSET', attempts, member, used)
-    redis.call('SADD', suspects, member)
-    redis.call('ZADD', due, 'NX', dueTimeMs, member)
+  if not (claim and isMarked(claim)) then
+    local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1
+    local dueTimeMs = claim and tonumber(string.match(claim, '|(.*)$')) or math.floor(nowMs)
+    if used >= maxAttempts then
+      redis.call('HDEL', attempts, member)
+      redis.call('SREM', suspects, member)
+      redis.call('ZADD', dead, math.floor(nowMs), member)
+      redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = math.floor(nowMs) }))
+    else
+      redis.call('HSET', attempts, member, used)
+      redis.call('SADD', suspects, member)
+      redis.call('ZADD', due, 'NX', dueTimeMs, member)
+    end
   end
 end
 
 local result = { -1, 0 }
-if limit > 0 then
-  local entries = redis.call('ZRANGEBYSCORE', due, '-inf', nowMs, 'WITHSCORES', 'LIMIT', 0, limit)
+local nextDueMs = nil
+local taken, leaseArgs, claimArgs = {}, {}, {}
+local leaseUntilMs = nowMs + leaseMs
+local hasClaims = redis.call('EXISTS', claims) == 1
+local hasAttempts = redis.call('EXISTS', attempts) == 1
+local hasSuspects = redis.call('EXISTS', suspects) == 1
+-- Pages of the due set in order; entries skipped (held by a run, or suspects left for an idle node)
+-- are few, so one page is the rule.
+local pageSize, offset, scanning = math.max(limit, 1) + 1, 0, true
+while scanning do
+  local entries = redis.call('ZRANGEBYSCORE', due, '-inf', '+inf', 'WITHSCORES', 'LIMIT', offset, pageSize)
   local members = {}
   for i = 1, #entries, 2 do
     members[#members + 1] = entries[i]
   end
+  if #members < pageSize then scanning = false end
+  offset = offset + pageSize
   -- One HMGET per hash instead of one call per task: who holds a lease, how many attempts are used.
   local holders, used = {}, {}
-  if #members > 0 and redis.call('EXISTS', claims) == 1 then
-    holders = redis.call('HMGET', claims, unpack(members))
-  end
-  if #members > 0 and redis.call('EXISTS', attempts) == 1 then
-    used = redis.call('HMGET', attempts, unpack(members))
-  end
-  local hasSuspects = #members > 0 and redis.call('EXISTS', suspects) == 1
-  local taken, leaseArgs, claimArgs = {}, {}, {}
-  local leaseUntilMs = nowMs + leaseMs
-  local function take(j)
-    local member, dueTimeMs = members[j], entries[2 * j]
-    taken[#taken + 1] = member
-    leaseArgs[#leaseArgs + 1] = leaseUntilMs
-    leaseArgs[#leaseArgs + 1] = member
-    claimArgs[#claimArgs + 1] = member
-    claimArgs[#claimArgs + 1] = token .. '|' .. dueTimeMs
-    result[#result + 1] = member
-    result[#result + 1] = dueTimeMs
-    result[#result + 1] = (tonumber(used[j]) or 0) + 1
-  end
+  if #members > 0 and hasClaims then holders = redis.call('HMGET', claims, unpack(members)) end
+  if #members > 0 and hasAttempts then used = redis.call('HMGET', attempts, unpack(members)) end
   for j, member in ipairs(members) do
-    local heldUntil = holders[j] and redis.call('ZSCORE', lease, member)
-    if heldUntil then
-      redis.call('ZADD', due, heldUntil, member)
-    elseif hasSuspects and redis.call('SISMEMBER', suspects, member) == 1 then
-      if runningHere == 0 and #taken == 0 then
-        take(j)
-        result[2] = 1
-      else
-        result[2] = 2
-      end
+    local dueTimeMs = entries[2 * j]
+    if holders[j] then
+      -- re-added while a run goes on: waits for that run's end (which publishes a wake-up)
+    elseif tonumber(dueTimeMs) > nowMs or #taken >= limit then
+      nextDueMs = tonumber(dueTimeMs)
+      scanning = false
       break
+    elseif hasSuspects and redis.call('SISMEMBER', suspects, member) == 1 and (runningHere > 0 or #taken > 0) then
+      result[2] = 2
     else
-      take(j)
+      local suspect = hasSuspects and redis.call('SISMEMBER', suspects, member) == 1
+      taken[#taken + 1] = member
+      leaseArgs[#leaseArgs + 1] = leaseUntilMs
+      leaseArgs[#leaseArgs + 1] = member
+      claimArgs[#claimArgs + 1] = member
+      claimArgs[#claimArgs + 1] = token .. '|' .. dueTimeMs
+      result[#result + 1] = member
+      result[#result + 1] = dueTimeMs
+      result[#result + 1] = (tonumber(used[j]) or 0) + 1
+      if suspect then
+        -- runs alone: nothing more for this caller now
+        result[2] = 1
+        scanning = false
+        break
+      end
     end
   end
-  if #taken > 0 then
-    redis.call('ZREM', due, unpack(taken))
-    redis.call('ZADD', lease, unpack(leaseArgs))
-    redis.call('HSET', claims, unpack(claimArgs))
-  end
+end
+if #taken > 0 then
+  redis.call('ZREM', due, unpack(taken))
+  redis.call('ZADD', lease, unpack(leaseArgs))
+  redis.call('HSET', claims, unpack(claimArgs))
 end
 
-for _, key in ipairs({ due, lease }) do
-  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
-  if first then
-    local delayMs = math.max(0, math.ceil(tonumber(first) - nowMs))
-    if result[1] < 0 or delayMs < result[1] then result[1] = delayMs end
-  end
+if nextDueMs then result[1] = math.max(0, math.ceil(nextDueMs - nowMs)) end
+local firstExpiry = redis.call('ZRANGE', lease, 0, 0, 'WITHSCORES')[2]
+if firstExpiry then
+  local delayMs = math.max(0, math.ceil(tonumber(firstExpiry) - nowMs))
+  if result[1] < 0 or delayMs < result[1] then result[1] = delayMs end
 end
 return result

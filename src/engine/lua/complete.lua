@@ -1,19 +1,27 @@
 --[[
-  complete: acknowledges tasks whose handler succeeded; removes them for good.
+  complete: acknowledges tasks whose handler ended; removes them for good.
 
   KEYS[1] lease     ZSET  taskInfo -> lease expiry
-  KEYS[2] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
+  KEYS[2] claims    HASH  taskInfo -> claim of the holder (see claim.lua)
   KEYS[3] attempts  HASH  taskInfo -> attempts already used
   KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
-  ARGV    pairs of (taskInfo, token)
+  KEYS[5] due       ZSET  taskInfo -> due time
+  ARGV[1] handler name
+  ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
+  ARGV[4..] pairs of (taskInfo, token)
 
   Returns the 1-based positions of the pairs that were refused: their lease was lost (expired
-  and reclaimed, or the task was removed) and they now belong to someone else or to no one.
+  and reclaimed) and they now belong to someone else or to no one.
 
   Invariant: only the holder of the current claim can remove a leased task; a late
-  acknowledgement never deletes a task that was re-queued or re-added meanwhile.
+  acknowledgement never deletes a task that was re-queued or re-added meanwhile. The end of a
+  superseded or cancelled run (see claim.lua) only frees its lease: if the task was re-added, its
+  entry, which waited for that lease, stays and a wake-up is published (before any write, as ACL
+  may refuse PUBLISH).
 ]]
-local lease, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local lease, claims, attempts, suspects, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local name, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 local CHUNK = 1000 -- unpack() has a bounded stack: commands take at most this many members
 
 local function callInChunks(command, key, list)
@@ -28,18 +36,29 @@ local function callInChunks(command, key, list)
 end
 
 local members = {}
-for i = 1, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   members[#members + 1] = ARGV[i]
 end
--- One HMGET reads every holder's token (false where there is none), instead of one HGET per task.
-local tokens = callInChunks('HMGET', claims, members)
-local done, refused = {}, {}
+-- One HMGET reads every holder's claim (false where there is none), instead of one HGET per task.
+local held = callInChunks('HMGET', claims, members)
+local done, freed, refused = {}, {}, {}
+local waitingDueMs = nil
 for j, member in ipairs(members) do
-  if tokens[j] == ARGV[2 * j] then
+  local token, claim = ARGV[2 * j + 3], held[j]
+  if claim == token then
     done[#done + 1] = member
+  elseif claim == '+' .. token or claim == '!' .. token then
+    freed[#freed + 1] = member
+    local dueMs = redis.call('ZSCORE', due, member)
+    if dueMs and (waitingDueMs == nil or tonumber(dueMs) < waitingDueMs) then waitingDueMs = tonumber(dueMs) end
   else
     refused[#refused + 1] = j
   end
+end
+if waitingDueMs then
+  local time = redis.call('TIME')
+  local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+  redis.call(publish, channel, math.max(0, math.ceil(waitingDueMs - nowMs)) .. ' ' .. name)
 end
 if #done > 0 then
   callInChunks('ZREM', lease, done)
@@ -50,5 +69,9 @@ if #done > 0 then
   if redis.call('EXISTS', suspects) == 1 then
     callInChunks('SREM', suspects, done)
   end
+end
+if #freed > 0 then
+  callInChunks('ZREM', lease, freed)
+  callInChunks('HDEL', claims, freed)
 end
 return refused

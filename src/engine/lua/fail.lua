@@ -3,7 +3,7 @@
 
   KEYS[1] due       ZSET  taskInfo -> due time
   KEYS[2] lease     ZSET  taskInfo -> lease expiry
-  KEYS[3] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
+  KEYS[3] claims    HASH  taskInfo -> claim of the holder (see claim.lua)
   KEYS[4] attempts  HASH  taskInfo -> attempts already used
   KEYS[5] dead      ZSET  taskInfo -> time it was given up
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
@@ -13,32 +13,58 @@
   ARGV[3] error         text of the handler's error
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] retryDelayMs  delay before the next attempt, by Redis time
+  ARGV[6] handler name
+  ARGV[7] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[8] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
 
-  Returns 0 NOT_HOLDER (lease lost or task removed: nothing changed), 1 RETRY, 2 DEAD.
+  Returns 0 NOT_HOLDER (lease lost, task removed or re-added: not retried), 1 RETRY, 2 DEAD.
+  A retry that becomes the earliest task of its name publishes "<delayMs> <name>".
 
   Invariant: only the holder of the current claim can retry a task, so a removed task is never
-  retried. A task re-added while it ran keeps the due time it was given. A handler that failed
-  did not crash its node, so the task is no longer a suspect.
+  retried, and a run superseded by a re-add (see claim.lua) neither uses an attempt of the new
+  schedule nor sends it to the dead set: it only frees its lease. A handler that failed did not
+  crash its node, so the task is no longer a suspect. TIME and PUBLISH (which ACL may refuse)
+  come before the first write.
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local member, token, err = ARGV[1], ARGV[2], ARGV[3]
-local maxAttempts, retryDelayMs = tonumber(ARGV[4]), tonumber(ARGV[5])
+local maxAttempts, retryDelayMs, name, channel, publish = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], ARGV[8]
 
-if redis.call('HGET', claims, member) ~= token then
+local claim = redis.call('HGET', claims, member)
+if claim ~= token and claim ~= '+' .. token and claim ~= '!' .. token then
   return 0
 end
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+local previousFirst = tonumber(redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')[2])
+
+if claim ~= token then
+  local waitingDueMs = tonumber(redis.call('ZSCORE', due, member))
+  if waitingDueMs then
+    redis.call(publish, channel, math.max(0, math.ceil(waitingDueMs - nowMs)) .. ' ' .. name)
+  end
+  redis.call('ZREM', lease, member)
+  redis.call('HDEL', claims, member)
+  return 0
+end
+
 local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1
+if used >= maxAttempts then
+  redis.call('ZREM', lease, member)
+  redis.call('HDEL', claims, member)
+  redis.call('SREM', suspects, member)
+  redis.call('HDEL', attempts, member)
+  redis.call('ZADD', dead, math.floor(nowMs), member)
+  redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = math.floor(nowMs) }))
+  return 2
+end
+local retryAtMs = math.floor(nowMs + retryDelayMs)
+if previousFirst == nil or retryAtMs < previousFirst then
+  redis.call(publish, channel, math.max(0, math.ceil(retryAtMs - nowMs)) .. ' ' .. name)
+end
 redis.call('ZREM', lease, member)
 redis.call('HDEL', claims, member)
 redis.call('SREM', suspects, member)
-if used >= maxAttempts then
-  redis.call('HDEL', attempts, member)
-  redis.call('ZADD', dead, nowMs, member)
-  redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = nowMs }))
-  return 2
-end
 redis.call('HSET', attempts, member, used)
-redis.call('ZADD', due, 'NX', math.floor(nowMs + retryDelayMs), member)
+redis.call('ZADD', due, 'NX', retryAtMs, member)
 return 1

@@ -2,21 +2,32 @@
   remove: cancels a task in every state: due, waiting for a retry, or running.
 
   KEYS[1] due       ZSET  taskInfo -> due time
-  KEYS[2] lease     ZSET  taskInfo -> lease expiry
-  KEYS[3] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
-  KEYS[4] attempts  HASH  taskInfo -> attempts already used
-  KEYS[5] suspects  SET   tasks whose last lease expired (see claim.lua)
+  KEYS[2] claims    HASH  taskInfo -> claim of the holder (see claim.lua)
+  KEYS[3] attempts  HASH  taskInfo -> attempts already used
+  KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] taskInfo
+  ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
+  ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
 
   Returns 1 if the task was scheduled or running, 0 if it was not found.
 
-  Invariant: a running task loses its claim, so its holder can neither retry it nor renew it
-  (its handler sees its AbortSignal fire at the next renewal); dead-set history is kept.
+  Invariant: a running task's claim is cancelled (marked '!', see claim.lua) but keeps its lease
+  until the run ends, so a re-add waits behind it and the task never runs twice at once; the
+  holder can neither retry nor complete it. "! <claim>" is published (before any write, as ACL
+  may refuse PUBLISH) so the holder's node fires the handler's signal at once. Dead-set history
+  is kept.
 ]]
-local due, lease, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local member = ARGV[1]
-local found = redis.call('ZREM', due, member) + redis.call('ZREM', lease, member)
-redis.call('HDEL', claims, member)
+local due, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local member, channel, publish = ARGV[1], ARGV[2], ARGV[3]
+local scheduled = redis.call('ZSCORE', due, member)
+local claim = redis.call('HGET', claims, member)
+local running = claim and string.sub(claim, 1, 1) ~= '!'
+if running then
+  local live = string.sub(claim, 1, 1) == '+' and string.sub(claim, 2) or claim
+  redis.call(publish, channel, '! ' .. live)
+  redis.call('HSET', claims, member, '!' .. live)
+end
+redis.call('ZREM', due, member)
 redis.call('HDEL', attempts, member)
 redis.call('SREM', suspects, member)
-return found > 0 and 1 or 0
+return (scheduled or running) and 1 or 0

@@ -4,9 +4,10 @@ import { createClient } from 'redis';
 import type { SchedulerOptions } from '../../../src/engine/options';
 import { KeySpace } from '../../../src/engine/keys';
 import { RedisScheduler } from '../../../src/engine/scheduler';
-import type { RedisClient } from '../../../src/engine/scripts';
+import type { RedisClient } from '../../support/redis-client';
 import { NodeProcess } from '../../support/nodes';
 import { RedisServerProcess } from '../../support/redis-server';
+import { scanKeys } from '../../support/scan-keys';
 import type { WorkerHandlerSpec, WorkerSpec } from '../../support/worker';
 import { collectRuns, taskKey, type Incarnation, type PlannedTask, type TaskRun } from './task-ledger';
 
@@ -64,16 +65,11 @@ export class FaultCluster {
   }
 
   /** Starts (or restarts) the node `label`; waits until it listens. */
-  async startNode(label: string, extras?: NodeExtras): Promise<NodeProcess> {
+  async startNode(label: string, extras?: NodeExtras, mayDieStarting = false): Promise<NodeProcess> {
     if (extras) this.extrasByLabel.set(label, extras);
     const { options, handlers, ...rest } = this.extrasByLabel.get(label) ?? {};
-    const node = await NodeProcess.start({
-      redisUrl: this.redis.url,
-      options: { ...this.spec.options, ...options },
-      handlers: handlers ?? this.spec.handlers,
-      clientName: label,
-      ...rest,
-    });
+    const spec = { redisUrl: this.redis.url, options: { ...this.spec.options, ...options }, handlers: handlers ?? this.spec.handlers, clientName: label, ...rest };
+    const node = await NodeProcess.start(spec, mayDieStarting);
     const incarnation: Incarnation = { label, node, startedAtMs: Date.now() };
     this.incarnations.push(incarnation);
     this.live.set(label, incarnation);
@@ -105,7 +101,8 @@ export class FaultCluster {
     for (const [label, incarnation] of this.live) {
       if (incarnation.node.isAlive) continue;
       incarnation.killedAtMs ??= Date.now();
-      await this.startNode(label);
+      // A node restarted beside a poison pill may claim it at once and die again before it reports ready.
+      await this.startNode(label, undefined, true);
       restarted++;
     }
     return restarted;
@@ -138,9 +135,7 @@ export class FaultCluster {
 
   /** Every key under the prefix. */
   async scanKeys(): Promise<string[]> {
-    const found: string[] = [];
-    for await (const page of this.client.scanIterator({ MATCH: `{${FAULT_PREFIX}}:*`, COUNT: 1000 })) found.push(...page.map(String));
-    return found.sort();
+    return scanKeys(FAULT_PREFIX, [this.redis.url]);
   }
 
   /** Kills every node, closes the client, stops the redis-server and deletes its data. Never throws. */

@@ -1,5 +1,5 @@
 // The connections the scheduler nodes hold on a redis-server, from CLIENT LIST, and ways to drop them.
-import type { RedisClient } from '../../../src/engine/scripts';
+import type { RedisClient } from '../../support/redis-client';
 
 /** One line of CLIENT LIST. */
 export interface RedisConnection {

@@ -1,0 +1,16 @@
+/**
+ * The commands the scheduler runs, as a Redis ACL rule: the scripts' own commands (they run under the
+ * caller's ACL), the engine's reads, and the wake-up channel. Kept true by the test suite, which runs
+ * the module's contract and multi-process tests as a user holding exactly this rule (docs/security.md).
+ */
+export const ACL_COMMANDS =
+  '+eval +evalsha +time +exists +zadd +zrem +zrange +zrangebyscore +zscore +zcard +hset +hget +hmget +hgetall +hdel ' +
+  '+sadd +srem +sismember +smembers +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +info|memory';
+
+/**
+ * The least-privilege ACL rule for a keyPrefix: its keys (`~`: the names registry `{prefix}:names` and
+ * each name's `prefix:{name}:...`), its wake-up channels (`&prefix:{name}:wake`) and ACL_COMMANDS.
+ */
+export function aclRuleFor(keyPrefix: string): string {
+  return `~{${keyPrefix}}:* ~${keyPrefix}:{* &${keyPrefix}:{* ${ACL_COMMANDS}`;
+}

@@ -1,0 +1,91 @@
+import { ChannelListeners, ReconnectListeners, type ClientFamily, type MessageListener, type RedisPort } from './redis-port';
+
+type Listener = (...args: unknown[]) => void;
+
+/** What the adapter uses of a node-redis 5/6 standalone client (`createClient`). */
+export interface NodeRedis5Client {
+  sendCommand(args: string[]): Promise<unknown>;
+  duplicate(): NodeRedis5Client;
+  connect(): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): void;
+  readonly isReady: boolean;
+  readonly isOpen: boolean;
+  on(event: string, listener: Listener): unknown;
+  off(event: string, listener: Listener): unknown;
+}
+
+/**
+ * node-redis 5 and 6 standalone. Wake-ups come on a duplicate connection (a subscribed RESP2
+ * connection takes no other command); both connections emit `ready` after every reconnect.
+ */
+export class NodeRedis5Port implements RedisPort {
+  readonly family: ClientFamily = 'node-redis-5';
+  readonly isCluster = false;
+  protected subscriber?: Promise<NodeRedis5Client>;
+  private readonly channels = new ChannelListeners();
+  private readonly reconnects = new ReconnectListeners();
+
+  constructor(
+    protected readonly client: NodeRedis5Client,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  send(args: readonly string[]): Promise<unknown> {
+    return this.client.sendCommand([...args]);
+  }
+
+  async subscribe(channel: string, listener: MessageListener): Promise<void> {
+    this.channels.set(channel, listener);
+    await (await this.connectSubscriber()).subscribe(channel, (message) => this.channels.dispatch(channel, message));
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.channels.delete(channel);
+    if (this.subscriber) await (await this.subscriber).unsubscribe(channel);
+  }
+
+  onReconnect(listener: () => void): () => void {
+    const remove = this.reconnects.add(listener);
+    this.client.on('ready', listener);
+    return () => {
+      remove();
+      this.client.off('ready', listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    const pending = this.subscriber;
+    this.subscriber = undefined;
+    this.channels.clear();
+    if (!pending) return;
+    const subscriber = await pending.catch(() => undefined);
+    if (subscriber) {
+      subscriber.off('ready', this.reconnects.emit);
+      await this.closeConnection(subscriber);
+    }
+  }
+
+  /** Quits a connection the port created, or drops it when it is not ready (Redis may be down). */
+  protected async closeConnection(connection: NodeRedis5Client): Promise<void> {
+    if (connection.isReady) await connection.close();
+    else if (connection.isOpen) connection.destroy();
+  }
+
+  private connectSubscriber(): Promise<NodeRedis5Client> {
+    this.subscriber ??= (async () => {
+      const subscriber = this.client.duplicate();
+      subscriber.on('error', (err) => this.warn(`subscriber connection: ${err instanceof Error ? err.message : String(err)}`));
+      subscriber.on('ready', this.reconnects.emit);
+      await subscriber.connect();
+      return subscriber;
+    })();
+    const pending = this.subscriber;
+    pending.catch(() => {
+      if (this.subscriber === pending) this.subscriber = undefined;
+    });
+    return pending;
+  }
+}

@@ -1,0 +1,313 @@
+import type { KeySpace } from './keys';
+import type { SchedulerOptions } from './options';
+import { FailOutcome, type ClaimedTask, type Scripts } from './scripts';
+import { SingleFlight } from './single-flight';
+import { describeTask } from './describe';
+import { errorMessage, errorText } from './errors';
+import type { SchedulerLogger } from './logger';
+import type { TaskContext, TaskHandler } from '../interfaces/redis_scheduler/beta/types';
+
+/** A claim this node holds, from the claim until Redis has its outcome. */
+export interface HeldTask extends ClaimedTask {
+  name: string;
+  /** Created on the first read of the handler's signal: most handlers never read it. */
+  abort?: AbortController;
+  /** Why the task was aborted before its signal was created. */
+  abortReason?: Error;
+  /** The handler succeeded; the acknowledgement is queued or in flight. */
+  succeeded: boolean;
+  /** The task was removed while running: the run only has to free its lease when it ends. */
+  cancelled: boolean;
+  /** A suspect (its last lease expired): it runs alone on this node. */
+  isolated: boolean;
+}
+
+/** What the runner needs from the node around it. */
+export interface RunnerHooks {
+  /** A slot became free (or a suspect ended): claim again if there is work. */
+  onSlotFree(): void;
+  /** A retry of a handled name is due in `delayMs`. */
+  wakeWithin(delayMs: number): void;
+  /** Whether the node is listening (else a failed acknowledgement is not retried). */
+  isListening(): boolean;
+}
+
+const MAX_ERROR_CHARS = 4_096;
+const ERROR_RETRY_MS = 1_000;
+
+/**
+ * Runs claimed tasks under their lease: starts the handlers, renews the leases, records each
+ * outcome (batched acknowledgements, failures, hand-backs) and fires a handler's signal when its
+ * task is removed or its lease lost.
+ */
+export class TaskRunner {
+  /** name -> taskInfo -> claim held by this node */
+  private readonly held = new Map<string, Map<string, HeldTask>>();
+  private readonly acker = new SingleFlight(() => this.flushAcks());
+  private readonly renewer = new SingleFlight(() => this.renewLeases());
+  private ackQueue: HeldTask[] = [];
+  private ackRetryTimer?: NodeJS.Timeout;
+  private renewTimer?: NodeJS.Timeout;
+  private idleWaiters: Array<() => void> = [];
+  /** Handlers running now, including those whose task was handed back but which ignore their signal. */
+  running = 0;
+  /** The suspect running alone here, if any: nothing else is claimed meanwhile. */
+  isolatedTask?: HeldTask;
+
+  constructor(
+    private readonly scripts: Scripts,
+    private readonly keys: KeySpace,
+    private readonly options: SchedulerOptions,
+    private readonly handlers: ReadonlyMap<string, TaskHandler>,
+    private readonly log: SchedulerLogger,
+    private readonly hooks: RunnerHooks,
+  ) {}
+
+  get maxAttempts(): number {
+    return this.options.maxRetries + 1;
+  }
+
+  /** Renews the leases every third of leaseMs from now on. */
+  startRenewing(): void {
+    this.renewTimer ??= setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+  }
+
+  /** Starts a claimed task's handler. */
+  run(task: ClaimedTask, name: string, isolated: boolean): void {
+    const held: HeldTask = { ...task, name, succeeded: false, cancelled: false, isolated };
+    let tasks = this.held.get(name);
+    if (!tasks) this.held.set(name, (tasks = new Map()));
+    tasks.set(task.taskInfo, held);
+    if (isolated) this.isolatedTask = held;
+    this.running++;
+    void this.execute(held);
+  }
+
+  /** The task was removed while running here (by this node or another): fire its signal. */
+  cancel(name: string, taskInfo: string): void {
+    const task = this.held.get(name)?.get(taskInfo);
+    if (task) this.markCancelled(task);
+  }
+
+  /** Same, from the claim named in a removal's pub/sub message. */
+  cancelByClaim(token: string): void {
+    for (const tasks of this.held.values()) {
+      for (const task of tasks.values()) if (task.token === token) this.markCancelled(task);
+    }
+  }
+
+  /** Resolves once no handler runs (or at once). */
+  idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * At shutdown, once handlers had their time: hands back what still runs, sends the last
+   * acknowledgements and stops renewing. Each step is bounded by `inGrace`.
+   */
+  async shutdown(inGrace: (step: Promise<unknown>) => Promise<boolean>): Promise<void> {
+    const stillRunning = [...this.held.values()].flatMap((tasks) => [...tasks.values()]).filter((task) => !task.succeeded);
+    if (!(await inGrace(this.handBack(stillRunning)))) {
+      this.log.error(`Redis did not answer: ${stillRunning.length} task(s) not handed back run again after their lease`);
+    }
+    await inGrace(this.acker.settled());
+    clearTimeout(this.ackRetryTimer);
+    this.ackRetryTimer = undefined;
+    if (this.ackQueue.length > 0) await inGrace(this.flushAcks());
+    await inGrace(this.renewer.settled());
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
+    if (this.running > 0) {
+      this.log.warn(
+        `${this.running} handler(s) still run after their signal fired: their tasks were handed back, and they count against concurrency until they return`,
+      );
+    }
+  }
+
+  /** Returns tasks to Redis under their due time without using an attempt; their handlers are aborted. */
+  async handBack(tasks: HeldTask[]): Promise<void> {
+    for (const task of tasks) {
+      this.untrack(task);
+      if (this.isolatedTask === task) this.isolatedTask = undefined;
+      abortTask(task, new Error('redis_scheduler: the node is shutting down; the task was handed back'));
+    }
+    await Promise.all(
+      [...groupByName(tasks)].map(async ([name, list]) => {
+        try {
+          const count = await this.scripts.release(this.keys.forHandler(name), name, list);
+          if (count > 0) this.log.info(`handed ${count} task(s) of "${name}" back`);
+        } catch (err) {
+          this.log.error(`could not hand ${list.length} task(s) of "${name}" back (${errorMessage(err)}); they run again after their lease`);
+        }
+      }),
+    );
+  }
+
+  /** Runs the handler and records the outcome; never rejects. */
+  private async execute(task: HeldTask): Promise<void> {
+    try {
+      const handler = this.handlers.get(task.name);
+      if (!handler) {
+        await this.handBack([task]);
+        return;
+      }
+      const context: TaskContext = {
+        name: task.name,
+        attempt: task.attempt,
+        maxAttempts: this.maxAttempts,
+        dueTimeMs: task.dueTimeMs,
+        get signal() {
+          return signalOf(task);
+        },
+      };
+      let failure: unknown;
+      let failed = false;
+      try {
+        await handler(task.taskInfo, context);
+      } catch (err) {
+        failed = true;
+        failure = err;
+      }
+      if (!this.isHeld(task)) {
+        this.log.warn(`task ${describeTask(task.name, task.taskInfo)} finished after its lease was lost or handed back; its outcome is discarded`);
+      } else if (failed && !task.cancelled) {
+        await this.recordFailure(task, failure);
+      } else {
+        // a cancelled run's acknowledgement only frees its lease (see complete.lua)
+        task.succeeded = true;
+        this.ackQueue.push(task);
+        this.acker.request();
+      }
+    } finally {
+      this.running--;
+      if (this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (this.isolatedTask === task) this.isolatedTask = undefined;
+      this.hooks.onSlotFree();
+    }
+  }
+
+  private markCancelled(task: HeldTask): void {
+    if (task.cancelled || !this.isHeld(task)) return;
+    task.cancelled = true;
+    this.log.info(`running task ${describeTask(task.name, task.taskInfo)} was removed; its handler is aborted`);
+    abortTask(task, new Error('redis_scheduler: the task was removed'));
+  }
+
+  private isHeld(task: HeldTask): boolean {
+    return this.held.get(task.name)?.get(task.taskInfo) === task;
+  }
+
+  private untrack(task: HeldTask): void {
+    const tasks = this.held.get(task.name);
+    if (tasks?.get(task.taskInfo) === task) {
+      tasks.delete(task.taskInfo);
+      if (tasks.size === 0) this.held.delete(task.name);
+    }
+  }
+
+  private loseLease(task: HeldTask): void {
+    if (!this.isHeld(task)) return;
+    this.untrack(task);
+    this.log.warn(`lease on task ${describeTask(task.name, task.taskInfo)} lost (it expired and was reclaimed); its handler is aborted`);
+    abortTask(task, new Error('redis_scheduler: lease expired'));
+  }
+
+  private retryDelayMs(attempt: number): number {
+    const { retryDelayMs, retryBackoff, retryJitter, maxRetryDelayMs } = this.options;
+    const base = Math.min(retryBackoff === 'exponential' ? retryDelayMs * 2 ** (attempt - 1) : retryDelayMs, maxRetryDelayMs);
+    return Math.max(0, Math.round(base * (1 + retryJitter * (2 * Math.random() - 1))));
+  }
+
+  private async recordFailure(task: HeldTask, failure: unknown): Promise<void> {
+    const delayMs = this.retryDelayMs(task.attempt);
+    const error = errorText(failure).slice(0, MAX_ERROR_CHARS);
+    const where = `task ${describeTask(task.name, task.taskInfo)} failed (attempt ${task.attempt}/${this.maxAttempts}): ${errorMessage(failure)}`;
+    try {
+      const outcome = await this.scripts.fail(this.keys.forHandler(task.name), task.name, task, error, this.maxAttempts, delayMs);
+      if (outcome === FailOutcome.Retry) {
+        this.log.warn(`${where}; retry in ${delayMs} ms`);
+        if (this.handlers.has(task.name)) this.hooks.wakeWithin(delayMs);
+      } else if (outcome === FailOutcome.Dead) {
+        this.log.error(`${where}; no attempts left: moved to the dead set`);
+      } else {
+        this.log.warn(`${where}; not retried: the task was removed, re-added or its lease lost`);
+      }
+    } catch (err) {
+      this.log.error(`${where}; could not record it (${errorMessage(err)}): it runs again when its lease expires`);
+    } finally {
+      this.untrack(task);
+    }
+  }
+
+  /** Acknowledges every ended task queued so far, one script call per name. */
+  private async flushAcks(): Promise<void> {
+    const batch = this.ackQueue.splice(0);
+    await Promise.all(
+      [...groupByName(batch)].map(async ([name, tasks]) => {
+        try {
+          const refused = await this.scripts.complete(this.keys.forHandler(name), name, tasks);
+          if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
+          for (const task of tasks) this.untrack(task);
+        } catch (err) {
+          this.requeueAcks(name, tasks, err);
+        }
+      }),
+    );
+  }
+
+  private requeueAcks(name: string, tasks: HeldTask[], err: unknown): void {
+    if (!this.hooks.isListening()) {
+      this.log.error(`could not acknowledge ${tasks.length} task(s) of "${name}" (${errorMessage(err)}); they run again after their lease`);
+      for (const task of tasks) this.untrack(task);
+      return;
+    }
+    this.log.warn(`could not acknowledge ${tasks.length} task(s) of "${name}" (${errorMessage(err)}); retrying`);
+    this.ackQueue.push(...tasks);
+    this.ackRetryTimer ??= setTimeout(() => {
+      this.ackRetryTimer = undefined;
+      this.acker.request();
+    }, ERROR_RETRY_MS);
+  }
+
+  /** Extends the lease of every task this node holds; aborts the handlers whose lease is lost or task removed. */
+  private async renewLeases(): Promise<void> {
+    await Promise.all(
+      [...this.held].map(async ([name, tasks]) => {
+        const list = [...tasks.values()];
+        try {
+          const { lost, cancelled } = await this.scripts.renew(this.keys.forHandler(name), this.options.leaseMs, list);
+          for (const task of lost) this.loseLease(task);
+          for (const task of cancelled) this.markCancelled(task);
+        } catch (err) {
+          this.log.warn(`could not renew ${list.length} lease(s) of "${name}": ${errorMessage(err)}`);
+        }
+      }),
+    );
+  }
+}
+
+/** The task's AbortSignal, created on first use (already aborted if the task was). */
+function signalOf(task: HeldTask): AbortSignal {
+  if (!task.abort) {
+    task.abort = new AbortController();
+    if (task.abortReason) task.abort.abort(task.abortReason);
+  }
+  return task.abort.signal;
+}
+
+/** Fires the task's signal, or records the reason for when the handler first reads it. */
+function abortTask(task: HeldTask, reason: Error): void {
+  if (task.abort) task.abort.abort(reason);
+  else task.abortReason ??= reason;
+}
+
+function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {
+  const groups = new Map<string, HeldTask[]>();
+  for (const task of tasks) {
+    const list = groups.get(task.name) ?? [];
+    list.push(task);
+    groups.set(task.name, list);
+  }
+  return groups;
+}
