@@ -50,11 +50,14 @@ export async function runProfile(url: string, profile: HistoryProfile, seed: num
         report.seeds.push(loopSeed);
         const lastViolations = new Map<string, string[]>();
         const property = fc.asyncProperty(sequenceArbitrary(profile.maxOps), async (ops: Op[]) => {
-          const result = await runSequence(url, admin, `history:${process.pid}:${loop}`, ops);
+          const result = await runSequence(admin, `history:${process.pid}:${loop}`, ops);
           report.sequences++;
           report.operations += ops.length;
           report.runs += result.runs;
-          if (result.violations.length > 0) lastViolations.set(JSON.stringify(ops), result.violations);
+          if (result.violations.length > 0) {
+            if (lastViolations.size === 0 && process.env.HISTORY_VERBOSE) console.log(`seed ${loopSeed}: first failure, shrinking:\n  ${result.violations.join('\n  ')}`);
+            lastViolations.set(JSON.stringify(ops), result.violations);
+          }
           return result.violations.length === 0;
         });
         const details = await fc.check(property, { seed: loopSeed, numRuns: perLoop, path, endOnFailure: false });
