@@ -60,6 +60,8 @@ export class HistoryNodes {
   /** behaviour per attempt of each task, as its last add set it */
   readonly plans = new Map<string, Behaviour[]>();
   private readonly slots: Array<Incarnation | undefined> = new Array(NODE_COUNT).fill(undefined);
+  /** the incarnation of each slot as it is being created (one at a time: concurrent calls share it) */
+  private readonly creating: Array<Promise<Incarnation> | undefined> = new Array(NODE_COUNT).fill(undefined);
   /** crashed incarnations, kept until the end to release what they hold */
   private readonly dead: Incarnation[] = [];
   private incarnations = 0;
@@ -73,7 +75,11 @@ export class HistoryNodes {
 
   /** The node of a slot, created (and its client connected) if the slot is empty or crashed. */
   async node(slot: number): Promise<RedisScheduler> {
-    return (this.slots[slot] ??= await this.incarnate(slot)).engine;
+    this.creating[slot] ??= this.incarnate(slot).then((incarnation) => {
+      this.slots[slot] = incarnation;
+      return incarnation;
+    });
+    return (await this.creating[slot]).engine;
   }
 
   start(slot: number): void {
@@ -90,6 +96,7 @@ export class HistoryNodes {
     const victim = this.slots[slot];
     if (!victim) return;
     this.slots[slot] = undefined;
+    this.creating[slot] = undefined;
     victim.crashed = true;
     await this.killConnections(victim.id, () => true);
     victim.death.abort();
@@ -126,7 +133,7 @@ export class HistoryNodes {
     for (const incarnation of live) {
       // a connection closed a moment ago may still be listed: give the server a few polls
       let connections = await this.connectionsOf(incarnation.id);
-      for (let poll = 0; poll < 25 && connections.length !== 1; poll++) {
+      for (let poll = 0; poll < 75 && connections.length !== 1; poll++) {
         await new Promise((resolve) => setTimeout(resolve, 40));
         connections = await this.connectionsOf(incarnation.id);
       }
