@@ -11,8 +11,6 @@ export interface HeldTask extends ClaimedTask {
   succeeded: boolean;
   /** The task was removed while running: the run only has to free its lease when it ends. */
   cancelled: boolean;
-  /** A suspect (its last lease expired): it runs alone on this node. */
-  isolated: boolean;
 }
 
 /** The task's AbortSignal, created on first use (already aborted if the task was). */

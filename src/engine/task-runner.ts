@@ -62,9 +62,9 @@ export class TaskRunner {
     this.renewTimer ??= setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
   }
 
-  /** Starts a claimed task's handler. */
+  /** Starts a claimed task's handler; `isolated`: a suspect, run alone (nothing else is claimed meanwhile). */
   run(task: ClaimedTask, name: string, isolated: boolean): void {
-    const held: HeldTask = { ...task, name, succeeded: false, cancelled: false, isolated };
+    const held: HeldTask = { ...task, name, succeeded: false, cancelled: false };
     // An earlier run of this task still going on here lost its lease (this node stalled past it).
     const earlier = this.held.get(name)?.get(task.taskInfo);
     if (earlier) this.loseLease(earlier);
