@@ -2,14 +2,14 @@
 // URLs are parsed here and never handed to node-redis, so the credentials' source is unambiguous and
 // no URL with a password travels inside the client.
 import { readFileSync } from 'node:fs';
-import { createClient, createCluster, type RedisClientType, type RedisClusterType } from 'redis';
+import { createClient, createCluster } from 'redis';
 import type { ClusterConfig, NodeConfig, ResolvedConfig, TlsConfig } from './config';
 import { ProviderConfigError } from './config';
 import { refusalOf } from './connect-errors';
+import type { RedisConnection } from './interfaces/redis/beta';
 
 /** A node-redis standalone client or cluster, as this provider creates them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ProviderClient = RedisClientType<any, any, any, any, any> | RedisClusterType<any, any, any, any, any>;
+export type ProviderClient = RedisConnection;
 
 /** What a connection reports while it starts and runs. */
 export interface ConnectEvents {
