@@ -43,7 +43,10 @@ async function main() {
     }
   }
   for (const client of CLIENTS) {
-    results.push(await runSuite(`cluster faults with ${client}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: 'cluster' }, CLUSTER_FILES));
+    // node-redis 4 clusters keep a stale slot map after a failover and lost acknowledged tasks in our
+    // runs (docs/cluster.md): the slot migration is tested with it, the failover is not claimed.
+    const files = client === 'node-redis-4' ? CLUSTER_FILES.filter((file) => !file.includes('failover')) : CLUSTER_FILES;
+    results.push(await runSuite(`cluster faults with ${client}`, { TEST_REDIS_CLIENT: client, TEST_REDIS_TOPOLOGY: 'cluster' }, files));
   }
 
   console.log('\n[matrix] summary');
