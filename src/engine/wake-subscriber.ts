@@ -42,9 +42,10 @@ export class WakeSubscriber {
     this.subscriber = undefined;
     if (!subscriber) return;
     subscriber.off('ready', this.onReady);
+    // destroy(), not close(): a subscriber has no reply to wait for, and close() on a connection that
+    // was just cut waits while node-redis reconnects it, leaving a connection behind.
     try {
-      if (subscriber.isReady) await subscriber.close();
-      else if (subscriber.isOpen) subscriber.destroy();
+      if (subscriber.isOpen) subscriber.destroy();
     } catch (err) {
       this.log.debug('closing the subscriber:', errorMessage(err));
     }
