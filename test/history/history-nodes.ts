@@ -98,7 +98,11 @@ export class HistoryNodes {
     this.slots[slot] = undefined;
     this.creating[slot] = undefined;
     victim.crashed = true;
-    await this.killConnections(victim.id, () => true);
+    // a reconnection already under way (after a CLIENT KILL) still lands: cut again until none is left
+    for (let pass = 0; pass < 4; pass++) {
+      await this.killConnections(victim.id, () => true);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     victim.death.abort();
     this.dead.push(victim);
   }

@@ -20,7 +20,7 @@ export interface HistoryProfile {
 /** `npm test`: well under a minute. */
 export const SHORT_PROFILE: HistoryProfile = { sequences: 200, loops: 8, maxOps: 8 };
 /** `npm run test:history`. */
-export const FULL_PROFILE: HistoryProfile = { sequences: 5_000, loops: 12, maxOps: 12 };
+export const FULL_PROFILE: HistoryProfile = { sequences: 5_000, loops: 16, maxOps: 12 };
 
 /** What a profile run did. */
 export interface HistoryReport {

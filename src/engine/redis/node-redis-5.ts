@@ -68,10 +68,11 @@ export class NodeRedis5Port implements RedisPort {
     }
   }
 
-  /** Quits a connection the port created, or drops it when it is not ready (Redis may be down). */
+  /** Drops a connection the port created (its subscriber). */
   protected async closeConnection(connection: NodeRedis5Client): Promise<void> {
-    if (connection.isReady) await connection.close();
-    else if (connection.isOpen) connection.destroy();
+    // destroy(), not close(): a subscriber has no reply to wait for, and close() on a connection that
+    // was just cut waits while node-redis reconnects it, leaving a connection behind.
+    if (connection.isOpen) connection.destroy();
   }
 
   private connectSubscriber(): Promise<NodeRedis5Client> {
