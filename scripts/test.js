@@ -14,6 +14,8 @@ const { INSTALL_HINT } = require('./redis');
 
 const ROOT = path.join(__dirname, '..');
 const TEST_FOLDER = path.join('dist', 'test');
+/** How long the run may take to exit once mocha printed its summary (the project's cleanup included). */
+const EXIT_GRACE_MS = 120_000;
 const SEPARATE_SUITES = ['install', 'cluster'].map((folder) => path.join(TEST_FOLDER, folder) + path.sep);
 
 /** Every .js under dist/test but the separate suites, as `ajs module test` would load its folder. */
@@ -38,17 +40,29 @@ function main() {
     cwd: ROOT,
     env: ajsEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true, // its own process group, so a hung run can be ended with everything it started
   });
   let output = '';
+  let hangTimer;
+  let hung = false;
   child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
     output += chunk.toString();
+    // Once mocha has printed its summary the run must end; a process that lingers left a handle open.
+    if (!hangTimer && / passing \(/.test(output)) {
+      hangTimer = setTimeout(() => {
+        hung = true;
+        process.kill(-child.pid, 'SIGKILL');
+      }, EXIT_GRACE_MS);
+    }
   });
   child.on('exit', (code, signal) => {
+    clearTimeout(hangTimer);
+    if (hung) console.error(`[test] the run did not exit ${EXIT_GRACE_MS / 1000} s after its summary (a timer, connection or process was left behind); ended it`);
     const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
     const passed = Number(/(\d+) passing/.exec(plain)?.[1] ?? 0);
     const failed = Number(/(\d+) failing/.exec(plain)?.[1] ?? 0);
-    const crashed = code !== 0 && failed === 0;
+    const crashed = (code !== 0 || hung) && failed === 0;
     console.log(`\n${passed} passed, ${failed + (crashed ? 1 : 0)} failed`);
     if (crashed) console.error(`[test] the test run exited with ${signal ?? `code ${code}`}`);
     if (passed === 0) console.error('[test] no test ran');
