@@ -61,6 +61,13 @@ export function construct(config?: Partial<SchedulerOptions>): void {
     removeTask: async (name, taskInfo) => (await getEngine()).removeTask(name, taskInfo),
     getStats: async () => (await getEngine()).getStats(),
     getDeadTasks: async (name, limit) => (await getEngine()).getDeadTasks(name, limit),
+    listTasks: async (name, listOptions) => (await getEngine()).listTasks(name, listOptions),
+    getTask: async (name, taskInfo) => (await getEngine()).getTask(name, taskInfo),
+    retryDeadTasks: async (name, taskInfos) => (await getEngine()).retryDeadTasks(name, taskInfos),
+    purgeDeadTasks: async (name, purgeOptions) => (await getEngine()).purgeDeadTasks(name, purgeOptions),
+    pauseHandler: async (name) => (await getEngine()).pauseHandler(name),
+    resumeHandler: async (name) => (await getEngine()).resumeHandler(name),
+    getMetrics: async () => (await getEngine()).getMetrics(),
   });
 }
 

@@ -14,6 +14,8 @@ export interface TaskKeys {
   deadInfo: string;
   /** SET of tasks whose last lease expired: they run alone until they next end (see claim.lua). */
   suspects: string;
+  /** STRING: present while the name is paused (issue 12); holds the pause time (Unix ms, Redis time). */
+  paused: string;
 }
 
 /**
@@ -48,6 +50,7 @@ export class KeySpace {
       dead: `${this.tag}:dead:${name}`,
       deadInfo: `${this.tag}:dead-info:${name}`,
       suspects: `${this.tag}:suspects:${name}`,
+      paused: `${this.tag}:paused:${name}`,
     };
   }
 }

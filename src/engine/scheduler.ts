@@ -5,9 +5,24 @@ import { resolveOptions, type SchedulerOptions } from './options';
 import { FailOutcome, Isolation, Scripts, type ClaimResult, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
 import { SingleFlight, waitAtMost } from './single-flight';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
-import type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
+import * as deadSet from './dead-set';
+import * as inspection from './inspection';
+import { SchedulerMetrics, type RunOutcome } from './metrics';
+import { OperatorScripts, type OperatorContext } from './operator-scripts';
+import * as pause from './pause';
+import type {
+  DeadTask,
+  HandlerStats,
+  ListTasksOptions,
+  PurgeDeadOptions,
+  TaskContext,
+  TaskHandler,
+  TaskPage,
+  TaskSpec,
+  TaskView,
+} from '../interfaces/redis_scheduler/beta/types';
 
-export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec };
+export type { DeadTask, HandlerStats, ListTasksOptions, PurgeDeadOptions, TaskContext, TaskHandler, TaskPage, TaskSpec, TaskView };
 
 /** Where the engine writes what it does; the AntelopeJS module passes its Logging channel. */
 export interface SchedulerLogger {
@@ -26,6 +41,8 @@ interface HeldTask extends ClaimedTask {
   abortReason?: Error;
   /** The handler succeeded; the acknowledgement is queued or in flight. */
   succeeded: boolean;
+  /** This node handed the task back (shutdown, no handler): its run ends as `handed_back`. */
+  handedBack?: boolean;
 }
 
 const CONSOLE_LOGGER: SchedulerLogger = {
@@ -81,6 +98,9 @@ export class RedisScheduler {
   private claimSeq = 0;
   private nameCursor = 0;
   private evictionChecked = false;
+  /** What the operator functions (issue 12) work with: inspection, dead set, pause. */
+  private readonly ops: OperatorContext;
+  private readonly metrics: SchedulerMetrics;
 
   /**
    * @param client a connected node-redis client; the engine sends commands on it and duplicates it
@@ -100,7 +120,13 @@ export class RedisScheduler {
       leaseMs: this.options.leaseMs,
       maxAttempts: this.options.maxRetries + 1,
       expiredError: EXPIRED_LEASE_ERROR,
+      deadRetention: this.options.deadRetention,
     };
+    this.ops = { client, keys: this.keys, scripts: new OperatorScripts(client) };
+    this.metrics = new SchedulerMetrics(() => this.getStats(), {
+      recordRuns: this.options.metrics,
+      processMetrics: this.options.processMetrics,
+    });
   }
 
   /** The options in force, defaults included. */
@@ -207,19 +233,76 @@ export class RedisScheduler {
     await this.stopping;
   }
 
-  /** Counts per handler name: every name that has had a task, and every name handled here. */
+  /**
+   * Figures per handler name (every name that has had a task or a pause, and every name handled
+   * here): counts by state, overdue tasks and the lag by Redis time, retries, next due time, pause.
+   * One O(log n) script per name, whatever the backlog.
+   */
   async getStats(): Promise<HandlerStats[]> {
     const stored = (await this.client.sendCommand(['SMEMBERS', this.keys.names])) as Iterable<string>;
-    const names = new Set<string>([...Array.from(stored, String), ...this.handlers.keys()]);
-    return Promise.all(
-      [...names].sort().map(async (name) => {
-        const keys = this.keys.forHandler(name);
-        const [scheduled, running, dead] = await Promise.all(
-          [keys.due, keys.lease, keys.dead].map(async (key) => Number(await this.client.sendCommand(['ZCARD', key]))),
-        );
-        return { name, scheduled, running, dead, handledHere: this.handlers.has(name) };
-      }),
-    );
+    return inspection.readStats(this.ops, [...Array.from(stored, String), ...this.handlers.keys()], (name) => this.handlers.has(name));
+  }
+
+  /**
+   * One page of the tasks of `name` in a state, in due order (lease-expiry order for running tasks,
+   * death order for dead ones), in O(log n + limit). Pass `cursor` back for the next page: every
+   * task that stays in that state is seen once, however many are added, claimed or removed meanwhile.
+   */
+  async listTasks(name: string, options: ListTasksOptions): Promise<TaskPage> {
+    return inspection.listTasks(this.ops, name, options);
+  }
+
+  /** The task (name, taskInfo) in whatever state it is, or null. */
+  async getTask(name: string, taskInfo: string): Promise<TaskView | null> {
+    checkHandlerName(name);
+    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    return inspection.getTask(this.ops, name, taskInfo);
+  }
+
+  /**
+   * Requeues dead tasks of `name`, due now with a full set of attempts: those of `taskInfos` (the
+   * others are ignored), or all of them. Resolves to how many were requeued.
+   */
+  async retryDeadTasks(name: string, taskInfos?: readonly string[]): Promise<number> {
+    checkHandlerName(name);
+    if (taskInfos !== undefined) {
+      if (!Array.isArray(taskInfos)) throw new TypeError('redis_scheduler: retryDeadTasks taskInfos must be an array of strings, or omitted for all');
+      for (const taskInfo of taskInfos) checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    }
+    return deadSet.retryDeadTasks(this.ops, name, taskInfos);
+  }
+
+  /** Deletes dead tasks of `name`: all, or those dead for at least `olderThanMs` (Redis time). Resolves to how many. */
+  async purgeDeadTasks(name: string, options: PurgeDeadOptions = {}): Promise<number> {
+    checkHandlerName(name);
+    const olderThanMs = options?.olderThanMs;
+    if (options === null || typeof options !== 'object' || (olderThanMs !== undefined && !(Number.isSafeInteger(olderThanMs) && olderThanMs >= 0))) {
+      throw new RangeError(`redis_scheduler: purgeDeadTasks olderThanMs must be a non-negative integer of ms, received ${String(olderThanMs)}`);
+    }
+    return deadSet.purgeDeadTasks(this.ops, name, options);
+  }
+
+  /**
+   * Pauses `name` fleet-wide, persisted in Redis: no node claims its tasks until resumeHandler;
+   * running ones finish. Resolves to false if it was already paused.
+   */
+  async pauseHandler(name: string): Promise<boolean> {
+    checkHandlerName(name);
+    return pause.pauseHandler(this.ops, name);
+  }
+
+  /** Lifts the pause of `name`; nodes claim its due tasks at once. Resolves to false if it was not paused. */
+  async resumeHandler(name: string): Promise<boolean> {
+    checkHandlerName(name);
+    return pause.resumeHandler(this.ops, name);
+  }
+
+  /**
+   * This node's metrics in the Prometheus text format: adds, runs by outcome, lag and durations
+   * (unless the metrics option is false), and the task gauges read from Redis now.
+   */
+  async getMetrics(): Promise<string> {
+    return this.metrics.text();
   }
 
   /** The oldest dead tasks of a name (most `limit`), with their last error and attempt count. */
@@ -258,6 +341,7 @@ export class RedisScheduler {
   /** Adds tasks of one name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
   private async addChunk(name: string, pairs: string[]): Promise<void> {
     const delayMs = await this.scripts.add(this.keys.forHandler(name), this.keys.names, name, this.keys.wakeChannel, pairs);
+    this.metrics.tasksAdded(name, pairs.length / 2);
     if (delayMs >= 0 && this.handlers.has(name)) this.wakeWithin(delayMs);
   }
 
@@ -379,10 +463,12 @@ export class RedisScheduler {
 
   /** Runs the handler and records the outcome; never rejects. */
   private async execute(task: HeldTask): Promise<void> {
+    const endRun = this.metrics.runStarted(task.name, task.dueTimeMs);
     try {
       const handler = this.handlers.get(task.name);
       if (!handler) {
         await this.handBack([task]);
+        endRun('handed_back');
         return;
       }
       const context: TaskContext = {
@@ -404,12 +490,14 @@ export class RedisScheduler {
       }
       if (!this.isHeld(task)) {
         this.log.warn(`task of "${task.name}" finished after its lease was lost or handed back; its outcome is discarded`);
+        endRun(task.handedBack ? 'handed_back' : 'lease_expired');
       } else if (failed) {
-        await this.recordFailure(task, failure);
+        endRun(await this.recordFailure(task, failure));
       } else {
         task.succeeded = true;
         this.ackQueue.push(task);
         this.acker.request();
+        endRun('success');
       }
     } finally {
       this.running--;
@@ -444,25 +532,28 @@ export class RedisScheduler {
     return Math.max(0, Math.round(base * (1 + retryJitter * (2 * Math.random() - 1))));
   }
 
-  private async recordFailure(task: HeldTask, failure: unknown): Promise<void> {
+  private async recordFailure(task: HeldTask, failure: unknown): Promise<RunOutcome> {
     const delayMs = this.retryDelayMs(task.attempt);
     const error = errorText(failure).slice(0, MAX_ERROR_CHARS);
     const where = `task of "${task.name}" failed (attempt ${task.attempt}/${this.claimSettings.maxAttempts}): ${errorMessage(failure)}`;
     try {
-      const outcome = await this.scripts.fail(this.keys.forHandler(task.name), task, error, this.claimSettings.maxAttempts, delayMs);
+      const { maxAttempts, deadRetention } = this.claimSettings;
+      const outcome = await this.scripts.fail(this.keys.forHandler(task.name), task, error, maxAttempts, delayMs, deadRetention);
       if (outcome === FailOutcome.Retry) {
         this.log.warn(`${where}; retry in ${delayMs} ms`);
         if (this.handlers.has(task.name)) this.wakeWithin(delayMs);
+        return 'retry';
       } else if (outcome === FailOutcome.Dead) {
         this.log.error(`${where}; no attempts left: moved to the dead set`);
-      } else {
-        this.log.warn(`${where}; not retried: the task was removed or its lease lost`);
+        return 'dead';
       }
+      this.log.warn(`${where}; not retried: the task was removed or its lease lost`);
     } catch (err) {
       this.log.error(`${where}; could not record it (${errorMessage(err)}): it runs again when its lease expires`);
     } finally {
       this.untrack(task);
     }
+    return 'failure';
   }
 
   // ---- acknowledgements, renewals, hand-back ----
@@ -516,6 +607,7 @@ export class RedisScheduler {
   private async handBack(tasks: HeldTask[]): Promise<void> {
     for (const task of tasks) {
       this.untrack(task);
+      task.handedBack = true;
       abortTask(task, new Error('redis_scheduler: the node is shutting down; the task was handed back'));
     }
     await Promise.all(

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClientType } from 'redis';
 import type { TaskKeys } from './keys';
+import { DEFAULT_OPTIONS, type DeadRetention } from './options';
 import { waitAtMost } from './single-flight';
 
 /** Any node-redis client (v5/v6, RESP2 or RESP3, with or without modules). */
@@ -58,6 +59,8 @@ export interface ClaimSettings {
   leaseMs: number;
   maxAttempts: number;
   expiredError: string;
+  /** Dead-set retention, applied where a task dies. Default: DEFAULT_OPTIONS.deadRetention. */
+  deadRetention?: DeadRetention;
 }
 
 /**
@@ -75,7 +78,8 @@ async function withTimeout<T>(command: Promise<T>, what: string): Promise<T> {
   return command;
 }
 
-class LuaScript {
+/** One Lua file, run by EVALSHA with an EVAL fallback. */
+export class LuaScript {
   private readonly source: string;
   private readonly sha: string;
 
@@ -114,7 +118,7 @@ export class Scripts {
    * published, or -1 if none was needed.
    */
   async add(keys: TaskKeys, namesKey: string, name: string, channel: string, pairs: string[]): Promise<number> {
-    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey, keys.suspects], [name, channel, ...pairs]));
+    return Number(await this.addScript.run(this.client, [keys.due, keys.attempts, namesKey, keys.suspects, keys.dead, keys.deadInfo], [name, channel, ...pairs]));
   }
 
   /**
@@ -124,8 +128,16 @@ export class Scripts {
   async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
       this.client,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
-      [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError, String(runningHere)],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.paused],
+      [
+        String(limit),
+        String(settings.leaseMs),
+        token,
+        String(settings.maxAttempts),
+        settings.expiredError,
+        String(runningHere),
+        ...retentionArgs(settings.deadRetention),
+      ],
     );
     const tasks: ClaimedTask[] = [];
     for (let i = 2; i < reply.length; i += 3) {
@@ -149,11 +161,18 @@ export class Scripts {
   }
 
   /** Records a failed run: retry after `retryDelayMs`, or the dead set after the last attempt. */
-  async fail(keys: TaskKeys, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
+  async fail(
+    keys: TaskKeys,
+    held: HeldClaim,
+    error: string,
+    maxAttempts: number,
+    retryDelayMs: number,
+    deadRetention?: DeadRetention,
+  ): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
       this.client,
       [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
-      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs))],
+      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs)), ...retentionArgs(deadRetention)],
     );
     return Number(reply) as FailOutcome;
   }
@@ -171,9 +190,15 @@ export class Scripts {
     return Number(await this.releaseScript.run(this.client, [keys.due, keys.lease, keys.claims], args));
   }
 
-  /** Cancels a task in every state; returns whether it was found. */
+  /** Cancels a task in every state (dead included); returns whether it was found. */
   async remove(keys: TaskKeys, taskInfo: string): Promise<boolean> {
-    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts, keys.suspects], [taskInfo]);
+    const keyList = [keys.due, keys.lease, keys.claims, keys.attempts, keys.suspects, keys.dead, keys.deadInfo];
+    const reply = await this.removeScript.run(this.client, keyList, [taskInfo]);
     return Number(reply) === 1;
   }
+}
+
+/** ARGV of the scripts where a task dies (claim.lua, fail.lua): the dead-set retention. */
+function retentionArgs(retention: DeadRetention = DEFAULT_OPTIONS.deadRetention): string[] {
+  return [String(retention.maxTasks), String(retention.maxAgeMs)];
 }

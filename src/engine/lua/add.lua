@@ -5,6 +5,8 @@
   KEYS[2] attempts  HASH  taskInfo -> attempts already used
   KEYS[3] names     SET   every handler name that has had a task
   KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
+  KEYS[5] dead      ZSET  taskInfo -> time it was given up
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON of a dead task
   ARGV[1] handler name
   ARGV[2] wake channel (pub/sub; not a key)
   ARGV[3..] pairs of (dueTimeMs, taskInfo)
@@ -13,9 +15,10 @@
   earliest of its name, else -1. In that case "<delayMs> <name>" is published on the channel.
 
   Invariant: a task has one identity (name, taskInfo) in every state; adding it again resets its
-  attempt count and suspicion, so a re-added task starts with a full set of retries.
+  attempt count and suspicion, so a re-added task starts with a full set of retries, and takes it
+  out of the dead set.
 ]]
-local due, attempts, names, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local due, attempts, names, suspects, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local name, channel = ARGV[1], ARGV[2]
 
 local previousFirst = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')[2]
@@ -33,6 +36,11 @@ if redis.call('EXISTS', attempts) == 1 then
 end
 if redis.call('EXISTS', suspects) == 1 then
   redis.call('SREM', suspects, unpack(members))
+end
+-- [operate, issue 12] a re-added dead task starts a new life: its dead entry goes
+if redis.call('EXISTS', dead) == 1 then
+  redis.call('ZREM', dead, unpack(members))
+  redis.call('HDEL', deadInfo, unpack(members))
 end
 redis.call('SADD', names, name)
 

@@ -8,6 +8,7 @@
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
   KEYS[7] suspects  SET   tasks whose last lease expired: they may have crashed their node
+  KEYS[8] paused    STRING present while the name is paused: nothing is claimed (expired leases still are reclaimed)
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
   ARGV[3] token         unique to this claim call; each task's claim is "<token>|<dueTimeMs>", and only
@@ -15,6 +16,8 @@
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] expiredError  error recorded when an expired lease uses up the last attempt
   ARGV[6] runningHere   handlers the caller is running now
+  ARGV[7] deadMaxTasks  dead-set retention: most dead tasks kept (see trimDeadSet)
+  ARGV[8] deadMaxAgeMs  dead-set retention: oldest death kept
 
   Returns { nextDelayMs, isolation, taskInfo, dueTimeMs, attempt, taskInfo, dueTimeMs, attempt, ... }
     nextDelayMs: ms until the next due task or lease expiry by Redis time (0: more are due now),
@@ -33,11 +36,29 @@
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[7]), tonumber(ARGV[8])
+-- [operate, issue 12] a paused name: claim nothing, and do not wake the caller for its due tasks
+local paused = redis.call('EXISTS', KEYS[8]) == 1
+if paused then limit = 0 end
+
+-- [operate, issue 12] Dead-set retention, trimmed here as a task dies (never by a periodic scan):
+-- the dead set is ordered by death time, so what is too old or beyond maxDeadTasks is its head.
+-- At most 1,000 entries go per death, so a lowered limit converges over the next deaths.
+local function trimDeadSet(nowMs)
+  local tooOld = redis.call('ZCOUNT', dead, '-inf', '(' .. math.floor(nowMs - deadMaxAgeMs))
+  local drop = math.min(math.max(tooOld, redis.call('ZCARD', dead) - deadMaxTasks), 1000)
+  if drop > 0 then
+    local oldest = redis.call('ZRANGE', dead, 0, drop - 1)
+    redis.call('ZREM', dead, unpack(oldest))
+    redis.call('HDEL', deadInfo, unpack(oldest))
+  end
+end
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 
 -- Expired leases: the holder crashed, stalled or lost Redis for longer than the lease.
+local died = false
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT', 0, 1000)) do
   local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1
   local claim = redis.call('HGET', claims, member)
@@ -48,13 +69,16 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT
     redis.call('HDEL', attempts, member)
     redis.call('SREM', suspects, member)
     redis.call('ZADD', dead, nowMs, member)
-    redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = nowMs }))
+    redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = nowMs, dueTimeMs = dueTimeMs }))
+    died = true
   else
     redis.call('HSET', attempts, member, used)
     redis.call('SADD', suspects, member)
     redis.call('ZADD', due, 'NX', dueTimeMs, member)
   end
 end
+
+if died then trimDeadSet(nowMs) end -- [operate]
 
 local result = { -1, 0 }
 if limit > 0 then
@@ -108,7 +132,7 @@ if limit > 0 then
   end
 end
 
-for _, key in ipairs({ due, lease }) do
+for _, key in ipairs(paused and { lease } or { due, lease }) do
   local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
   if first then
     local delayMs = math.max(0, math.ceil(tonumber(first) - nowMs))

@@ -13,6 +13,8 @@
   ARGV[3] error         text of the handler's error
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] retryDelayMs  delay before the next attempt, by Redis time
+  ARGV[6] deadMaxTasks  dead-set retention: most dead tasks kept (see trimDeadSet)
+  ARGV[7] deadMaxAgeMs  dead-set retention: oldest death kept
 
   Returns 0 NOT_HOLDER (lease lost or task removed: nothing changed), 1 RETRY, 2 DEAD.
 
@@ -23,6 +25,20 @@
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local member, token, err = ARGV[1], ARGV[2], ARGV[3]
 local maxAttempts, retryDelayMs = tonumber(ARGV[4]), tonumber(ARGV[5])
+local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[6]), tonumber(ARGV[7])
+
+-- [operate, issue 12] Dead-set retention, trimmed here as a task dies (never by a periodic scan):
+-- the dead set is ordered by death time, so what is too old or beyond maxDeadTasks is its head.
+-- At most 1,000 entries go per death, so a lowered limit converges over the next deaths.
+local function trimDeadSet(nowMs)
+  local tooOld = redis.call('ZCOUNT', dead, '-inf', '(' .. math.floor(nowMs - deadMaxAgeMs))
+  local drop = math.min(math.max(tooOld, redis.call('ZCARD', dead) - deadMaxTasks), 1000)
+  if drop > 0 then
+    local oldest = redis.call('ZRANGE', dead, 0, drop - 1)
+    redis.call('ZREM', dead, unpack(oldest))
+    redis.call('HDEL', deadInfo, unpack(oldest))
+  end
+end
 
 if redis.call('HGET', claims, member) ~= token then
   return 0
@@ -36,7 +52,8 @@ redis.call('SREM', suspects, member)
 if used >= maxAttempts then
   redis.call('HDEL', attempts, member)
   redis.call('ZADD', dead, nowMs, member)
-  redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = nowMs }))
+  redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = nowMs, dueTimeMs = tonumber(string.match(token, '|(.*)$')) }))
+  trimDeadSet(nowMs) -- [operate]
   return 2
 end
 redis.call('HSET', attempts, member, used)

@@ -1,0 +1,45 @@
+// Acting on the dead set (issue 12): requeue dead tasks, or delete them. Both go in batches of
+// BATCH tasks, one script each, so no call blocks Redis for long whatever the size of the set.
+// Retention (deadRetention) is not here: it is applied where a task dies (claim.lua, fail.lua).
+import type { PurgeDeadOptions } from '../interfaces/redis_scheduler/beta/types';
+import type { OperatorContext } from './operator-scripts';
+
+const BATCH = 1_000;
+
+/**
+ * Requeues dead tasks of `name` due now with a full set of attempts: those of `taskInfos` that are
+ * dead, or every dead task. Returns how many were requeued.
+ */
+export async function retryDeadTasks(ctx: OperatorContext, name: string, taskInfos?: readonly string[]): Promise<number> {
+  const keys = ctx.keys.forHandler(name);
+  let requeued = 0;
+  if (taskInfos) {
+    for (let i = 0; i < taskInfos.length; i += BATCH) {
+      requeued += await ctx.scripts.retryTheseDead(keys, ctx.keys.wakeChannel, name, taskInfos.slice(i, i + BATCH));
+    }
+    return requeued;
+  }
+  // Bounded by the size at the start, so tasks dying meanwhile cannot keep it going forever.
+  for (let rounds = Math.ceil((await deadCount(ctx, name)) / BATCH); rounds > 0; rounds--) {
+    const count = await ctx.scripts.retryOldestDead(keys, ctx.keys.wakeChannel, name, BATCH);
+    requeued += count;
+    if (count < BATCH) break;
+  }
+  return requeued;
+}
+
+/** Deletes the dead tasks of `name` (only those dead for at least `olderThanMs`, if given). Returns how many. */
+export async function purgeDeadTasks(ctx: OperatorContext, name: string, options: PurgeDeadOptions = {}): Promise<number> {
+  const keys = ctx.keys.forHandler(name);
+  let purged = 0;
+  for (let rounds = Math.ceil((await deadCount(ctx, name)) / BATCH); rounds > 0; rounds--) {
+    const count = await ctx.scripts.purgeDead(keys, BATCH, options.olderThanMs);
+    purged += count;
+    if (count < BATCH) break;
+  }
+  return purged;
+}
+
+async function deadCount(ctx: OperatorContext, name: string): Promise<number> {
+  return Number(await ctx.client.sendCommand(['ZCARD', ctx.keys.forHandler(name).dead]));
+}

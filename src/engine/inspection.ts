@@ -1,0 +1,125 @@
+// Reading tasks without touching them (issue 12): one page of a state, one task, the stats.
+// Every read is one read-only script, so a task is never seen half-way between two states.
+import type { HandlerStats, ListTasksOptions, TaskPage, TaskState, TaskView } from '../interfaces/redis_scheduler/beta/types';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { TaskKeys } from './keys';
+import type { OperatorContext, RawListedTask, RawTask } from './operator-scripts';
+import { checkHandlerName } from './validation';
+
+const DEFAULT_LIST_LIMIT = 100;
+const MAX_LIST_LIMIT = 10_000;
+const STATES: readonly TaskState[] = ['scheduled', 'running', 'dead'];
+
+/** The JSON a dead task keeps (fail.lua, claim.lua); `dueTimeMs` is absent in entries written before it existed. */
+interface DeadInfo {
+  error?: string;
+  attempts?: number;
+  diedAtMs?: number;
+  dueTimeMs?: number;
+}
+
+/** The sorted set that holds the tasks of a state. */
+function setOf(keys: TaskKeys, state: TaskState): string {
+  return state === 'scheduled' ? keys.due : state === 'running' ? keys.lease : keys.dead;
+}
+
+/**
+ * One page of the tasks of `name` in `options.state`, in score order, in O(log n + limit).
+ * @throws TypeError / RangeError naming the field on bad input.
+ */
+export async function listTasks(ctx: OperatorContext, name: string, options: ListTasksOptions): Promise<TaskPage> {
+  checkHandlerName(name);
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('redis_scheduler: listTasks expects options { state, limit?, cursor? }');
+  }
+  const { state, limit = DEFAULT_LIST_LIMIT, cursor } = options;
+  if (!STATES.includes(state)) {
+    throw new TypeError(`redis_scheduler: listTasks state must be one of ${STATES.join(', ')}, received ${JSON.stringify(state) ?? String(state)}`);
+  }
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new RangeError(`redis_scheduler: listTasks limit must be an integer from 1 to ${MAX_LIST_LIMIT}, received ${String(limit)}`);
+  }
+  const position = cursor === undefined ? undefined : decodeCursor(cursor, state);
+  const keys = ctx.keys.forHandler(name);
+  // One more than asked tells whether another page exists.
+  const raw = await ctx.scripts.list(keys, setOf(keys, state), limit + 1, position);
+  const page = raw.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    tasks: page.map((task) => viewOfListed(name, state, task)),
+    ...(raw.length > limit ? { cursor: encodeCursor(state, last.score, last.taskInfo) } : {}),
+  };
+}
+
+/** Everything known about the task (name, taskInfo), or null if it is in no state. */
+export async function getTask(ctx: OperatorContext, name: string, taskInfo: string): Promise<TaskView | null> {
+  const raw: RawTask = await ctx.scripts.get(ctx.keys.forHandler(name), taskInfo);
+  // A task re-added while it runs is both leased and due: it is running.
+  if (raw.leaseScore !== null) return viewOf(name, taskInfo, 'running', raw.leaseScore, raw.attemptsUsed, raw.claim, null);
+  if (raw.dueScore !== null) return viewOf(name, taskInfo, 'scheduled', raw.dueScore, raw.attemptsUsed, null, null);
+  if (raw.deadScore !== null) return viewOf(name, taskInfo, 'dead', raw.deadScore, null, null, raw.deadInfo);
+  return null;
+}
+
+/** The stats of every name in `names`, sorted by name; each is one O(log n) script. */
+export async function readStats(ctx: OperatorContext, names: Iterable<string>, handledHere: (name: string) => boolean): Promise<HandlerStats[]> {
+  return Promise.all(
+    [...new Set(names)].sort().map(async (name): Promise<HandlerStats> => {
+      const raw = await ctx.scripts.stats(ctx.keys.forHandler(name));
+      return {
+        name,
+        scheduled: raw.scheduled,
+        running: raw.running,
+        dead: raw.dead,
+        handledHere: handledHere(name),
+        overdue: raw.overdue,
+        oldestOverdueMs: raw.oldestOverdueMs,
+        retrying: raw.retrying,
+        nextDueMs: raw.nextDueMs < 0 ? null : raw.nextDueMs,
+        paused: raw.pausedAtMs >= 0,
+      };
+    }),
+  );
+}
+
+function viewOfListed(name: string, state: TaskState, task: RawListedTask): TaskView {
+  return viewOf(name, task.taskInfo, state, task.score, task.attemptsUsed, task.claim, task.deadInfo);
+}
+
+/** Builds the view of a task from the score of its state's set and the hash entries of that state. */
+function viewOf(
+  name: string,
+  taskInfo: string,
+  state: TaskState,
+  score: string,
+  attemptsUsed: string | null,
+  claim: string | null,
+  deadInfoJson: string | null,
+): TaskView {
+  const scoreMs = Math.round(Number(score));
+  const nextAttempt = Number(attemptsUsed ?? 0) + 1;
+  if (state === 'scheduled') return { name, taskInfo, state, dueTimeMs: scoreMs, attempt: nextAttempt };
+  if (state === 'running') {
+    // claim: "<token>|<dueTimeMs>" (see claim.lua)
+    const dueTimeMs = Number(claim?.split('|')[1]);
+    return { name, taskInfo, state, dueTimeMs: Number.isFinite(dueTimeMs) ? dueTimeMs : scoreMs, attempt: nextAttempt, leaseExpiresMs: scoreMs };
+  }
+  const info = parseDeadInfo(deadInfoJson);
+  return {
+    name,
+    taskInfo,
+    state,
+    dueTimeMs: Math.round(info.dueTimeMs ?? scoreMs),
+    attempt: Number(info.attempts ?? 0),
+    error: String(info.error ?? ''),
+    diedAtMs: scoreMs,
+  };
+}
+
+function parseDeadInfo(json: string | null): DeadInfo {
+  try {
+    return json ? (JSON.parse(json) as DeadInfo) : {};
+  } catch {
+    return {};
+  }
+}

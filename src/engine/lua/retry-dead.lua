@@ -1,0 +1,46 @@
+--[[
+  retry-dead: requeues dead tasks of one name, due now (Redis time), with a full set of attempts.
+
+  KEYS[1] dead      ZSET  taskInfo -> time it was given up
+  KEYS[2] deadInfo  HASH  taskInfo -> JSON of a dead task
+  KEYS[3] due       ZSET  taskInfo -> due time
+  KEYS[4] attempts  HASH  taskInfo -> attempts already used
+  KEYS[5] suspects  SET   tasks whose last lease expired (see claim.lua)
+  ARGV[1] wake channel (pub/sub; not a key)
+  ARGV[2] handler name
+  ARGV[3] "oldest": requeue the ARGV[4] oldest dead tasks; "these": requeue the dead tasks among ARGV[4..]
+
+  Returns how many tasks were requeued; when any were, "0 <name>" is published on the channel so
+  idle listeners claim them at once.
+
+  Invariant: only tasks that are in the dead set are requeued, each once: its dead entry goes in
+  the same step, so a task retried twice at once runs once. The publish comes before the first
+  write, so a refused publish writes nothing.
+]]
+local dead, deadInfo, due, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local channel, name, mode = ARGV[1], ARGV[2], ARGV[3]
+
+local members = {}
+if mode == 'oldest' then
+  members = redis.call('ZRANGE', dead, 0, tonumber(ARGV[4]) - 1)
+else
+  for i = 4, #ARGV do
+    if redis.call('ZSCORE', dead, ARGV[i]) then members[#members + 1] = ARGV[i] end
+  end
+end
+if #members == 0 then return 0 end
+
+local time = redis.call('TIME')
+local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('PUBLISH', channel, '0 ' .. name)
+local zaddArgs = {}
+for _, member in ipairs(members) do
+  zaddArgs[#zaddArgs + 1] = nowMs
+  zaddArgs[#zaddArgs + 1] = member
+end
+redis.call('ZREM', dead, unpack(members))
+redis.call('HDEL', deadInfo, unpack(members))
+redis.call('ZADD', due, unpack(zaddArgs))
+redis.call('HDEL', attempts, unpack(members))
+redis.call('SREM', suspects, unpack(members))
+return #members

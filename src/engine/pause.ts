@@ -1,0 +1,17 @@
+// Pausing a name fleet-wide (issue 12). The flag is a key of the name in Redis (keys.paused), read by
+// claim.lua on every claim: no node claims a paused name, running tasks finish, and the pause
+// survives node restarts. Ticks that fall due meanwhile simply wait, as during downtime.
+import type { OperatorContext } from './operator-scripts';
+
+/** Pauses `name` on every node; returns false if it was already paused. */
+export async function pauseHandler(ctx: OperatorContext, name: string): Promise<boolean> {
+  const changed = await ctx.scripts.pause(ctx.keys.forHandler(name));
+  // Listed in getStats even before its first task; the names registry is a key of its own (not in the script).
+  await ctx.client.sendCommand(['SADD', ctx.keys.names, name]);
+  return changed;
+}
+
+/** Lifts the pause of `name` and wakes the listeners; returns false if it was not paused. */
+export async function resumeHandler(ctx: OperatorContext, name: string): Promise<boolean> {
+  return ctx.scripts.resume(ctx.keys.forHandler(name), ctx.keys.wakeChannel, name);
+}
