@@ -24,8 +24,12 @@ local members = {}
 if mode == 'oldest' then
   members = redis.call('ZRANGE', dead, 0, tonumber(ARGV[4]) - 1)
 else
+  local listed = {}
   for i = 4, #ARGV do
-    if redis.call('ZSCORE', dead, ARGV[i]) then members[#members + 1] = ARGV[i] end
+    if not listed[ARGV[i]] and redis.call('ZSCORE', dead, ARGV[i]) then
+      listed[ARGV[i]] = true
+      members[#members + 1] = ARGV[i]
+    end
   end
 end
 if #members == 0 then return 0 end
