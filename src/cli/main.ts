@@ -2,16 +2,19 @@
 // `redis-scheduler`: inspect and operate the tasks of the module's Redis from a shell.
 // Exit codes: 0 done; 1 failed (Redis unreachable, bad value, or the task asked for is not there);
 // 2 the command line is wrong.
-import { RedisScheduler } from '../engine/scheduler';
 import { USAGE, readCommandLine, type CliRequest } from './args';
-import { COMMAND_RUNNERS } from './commands';
-import { connect } from './connect';
 import { UsageError } from './duration';
-import { serveMetrics } from './serve-metrics';
 
 const QUIET = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
 async function run(request: CliRequest): Promise<number> {
+  // Loaded only now: a mistyped command line is answered without loading the Redis client.
+  const [{ RedisScheduler }, { COMMAND_RUNNERS }, { connect }, { serveMetrics }] = await Promise.all([
+    import('../engine/scheduler'),
+    import('./commands'),
+    import('./connect'),
+    import('./serve-metrics'),
+  ]);
   const { client, close } = await connect(request.target);
   try {
     // Never started: this engine only reads and acts on Redis; it claims nothing.
