@@ -2,7 +2,6 @@
 // Every read is one read-only script, so a task is never seen half-way between two states.
 import type { HandlerStats, ListTasksOptions, TaskPage, TaskState, TaskView } from '../interfaces/redis_scheduler/beta/types';
 import { decodeCursor, encodeCursor } from './cursor';
-import type { TaskKeys } from './keys';
 import type { OperatorContext, RawListedTask, RawTask } from './operator-scripts';
 import { checkHandlerName } from './validation';
 
@@ -16,11 +15,6 @@ interface DeadInfo {
   attempts?: number;
   diedAtMs?: number;
   dueTimeMs?: number;
-}
-
-/** The sorted set that holds the tasks of a state. */
-function setOf(keys: TaskKeys, state: TaskState): string {
-  return state === 'scheduled' ? keys.due : state === 'running' ? keys.lease : keys.dead;
 }
 
 /**
@@ -40,9 +34,8 @@ export async function listTasks(ctx: OperatorContext, name: string, options: Lis
     throw new RangeError(`redis_scheduler: listTasks limit must be an integer from 1 to ${MAX_LIST_LIMIT}, received ${String(limit)}`);
   }
   const position = cursor === undefined ? undefined : decodeCursor(cursor, state);
-  const keys = ctx.keys.forHandler(name);
   // One more than asked tells whether another page exists.
-  const raw = await ctx.scripts.list(keys, setOf(keys, state), limit + 1, position);
+  const raw = await ctx.scripts.list(ctx.keys.forHandler(name), state, limit + 1, position);
   const page = raw.slice(0, limit);
   const last = page[page.length - 1];
   return {

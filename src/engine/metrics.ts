@@ -3,8 +3,9 @@
 // engine as it adds and runs tasks; the gauges are read from Redis at scrape time. Labels are the
 // handler name and the outcome or state only, never a taskInfo.
 import { performance } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { HandlerStats } from '../interfaces/redis_scheduler/beta/types';
+import { RUN_OUTCOMES, RunHistograms } from './run-histograms';
 
 /** How a run ended, as `redis_scheduler_task_runs_total{outcome}` counts it. */
 export type RunOutcome =
@@ -42,13 +43,12 @@ export interface MetricsSettings {
 const LAG_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 const DURATION_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const NOTHING_RECORDED: EndRun = () => undefined;
+const RUN_OUTCOME_INDEX = Object.fromEntries(RUN_OUTCOMES.map((outcome, i) => [outcome, i])) as Record<RunOutcome, number>;
 
 export class SchedulerMetrics implements RunRecorder {
   readonly registry = new Registry();
   private readonly added?: Counter<'name'>;
-  private readonly runs?: Counter<'name' | 'outcome'>;
-  private readonly lag?: Histogram<'name'>;
-  private readonly duration?: Histogram<'name' | 'outcome'>;
+  private readonly runs?: RunHistograms;
   private readonly tasks: Gauge<'name' | 'state'>;
   private readonly oldestOverdue: Gauge<'name'>;
 
@@ -60,26 +60,15 @@ export class SchedulerMetrics implements RunRecorder {
     const registers = [this.registry];
     if (settings.recordRuns) {
       this.added = new Counter({ name: 'redis_scheduler_tasks_added_total', help: 'Tasks added (or re-added) by this node.', labelNames: ['name'], registers });
-      this.runs = new Counter({
-        name: 'redis_scheduler_task_runs_total',
-        help: 'Handler runs on this node, by outcome: success, failure, retry, dead, lease_expired, handed_back.',
-        labelNames: ['name', 'outcome'],
-        registers,
-      });
-      this.lag = new Histogram({
-        name: 'redis_scheduler_task_lag_seconds',
-        help: 'Start of a run minus its due time (this node\'s clock).',
-        labelNames: ['name'],
-        buckets: LAG_BUCKETS_S,
-        registers,
-      });
-      this.duration = new Histogram({
-        name: 'redis_scheduler_task_duration_seconds',
-        help: 'How long handlers ran, by outcome.',
-        labelNames: ['name', 'outcome'],
-        buckets: DURATION_BUCKETS_S,
-        registers,
-      });
+      this.runs = new RunHistograms(LAG_BUCKETS_S, DURATION_BUCKETS_S);
+      for (const metric of [
+        this.runs.runsCounter('redis_scheduler_task_runs_total', `Handler runs on this node, by outcome: ${RUN_OUTCOMES.join(', ')}.`),
+        this.runs.lagHistogram('redis_scheduler_task_lag_seconds', "Start of a run minus its due time (this node's clock)."),
+        this.runs.durationHistogram('redis_scheduler_task_duration_seconds', 'How long handlers ran, by outcome.'),
+      ]) {
+        // Exported by the Registry like its own metrics (it reads name, help, type and get()).
+        this.registry.registerMetric(metric as unknown as Metric);
+      }
     }
     this.tasks = new Gauge({
       name: 'redis_scheduler_tasks',
@@ -101,14 +90,11 @@ export class SchedulerMetrics implements RunRecorder {
   }
 
   runStarted(name: string, dueTimeMs: number): EndRun {
-    const { lag, runs, duration } = this;
-    if (!lag || !runs || !duration) return NOTHING_RECORDED;
-    lag.observe({ name }, Math.max(0, Date.now() - dueTimeMs) / 1000);
+    if (!this.runs) return NOTHING_RECORDED;
+    const series = this.runs.of(name);
+    series.lag.observe(Math.max(0, Date.now() - dueTimeMs) / 1000);
     const startMs = performance.now();
-    return (outcome) => {
-      runs.inc({ name, outcome });
-      duration.observe({ name, outcome }, (performance.now() - startMs) / 1000);
-    };
+    return (outcome) => series.duration[RUN_OUTCOME_INDEX[outcome]].observe((performance.now() - startMs) / 1000);
   }
 
   /** The Prometheus text exposition, gauges read from Redis now. */

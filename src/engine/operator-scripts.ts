@@ -1,5 +1,6 @@
 // The operator's scripts (issue 12): inspection, dead-set actions and pause. Like scripts.ts, this
 // class only orders each script's KEYS and ARGV and reads its reply; the Lua files hold the logic.
+import type { TaskState } from '../interfaces/redis_scheduler/beta/types';
 import type { KeySpace, TaskKeys } from './keys';
 import { LuaScript, type RedisClient } from './scripts';
 
@@ -56,12 +57,13 @@ export class OperatorScripts {
 
   constructor(private readonly client: RedisClient) {}
 
-  /** Up to `limit` tasks of `set` (one of keys.due, keys.lease, keys.dead) after `position`. */
-  async list(keys: TaskKeys, set: string, limit: number, position?: ListPosition): Promise<RawListedTask[]> {
+  /** Up to `limit` tasks of `state` after `position`. */
+  async list(keys: TaskKeys, state: TaskState, limit: number, position?: ListPosition): Promise<RawListedTask[]> {
+    const set = state === 'scheduled' ? keys.due : state === 'running' ? keys.lease : keys.dead;
     const reply = await this.listScript.run<unknown[]>(
       this.client,
       [set, keys.attempts, keys.claims, keys.deadInfo],
-      [String(limit), position?.afterScore ?? '', position?.afterTaskInfo ?? ''],
+      [String(limit), position?.afterScore ?? '', position?.afterTaskInfo ?? '', state],
     );
     const tasks: RawListedTask[] = [];
     for (let i = 0; i < reply.length; i += 5) {

@@ -275,8 +275,9 @@ export class RedisScheduler {
   /** Deletes dead tasks of `name`: all, or those dead for at least `olderThanMs` (Redis time). Resolves to how many. */
   async purgeDeadTasks(name: string, options: PurgeDeadOptions = {}): Promise<number> {
     checkHandlerName(name);
-    const olderThanMs = options?.olderThanMs;
-    if (options === null || typeof options !== 'object' || (olderThanMs !== undefined && !(Number.isSafeInteger(olderThanMs) && olderThanMs >= 0))) {
+    if (options === null || typeof options !== 'object') throw new TypeError('redis_scheduler: purgeDeadTasks options must be an object { olderThanMs? }');
+    const { olderThanMs } = options;
+    if (olderThanMs !== undefined && !(Number.isSafeInteger(olderThanMs) && olderThanMs >= 0)) {
       throw new RangeError(`redis_scheduler: purgeDeadTasks olderThanMs must be a non-negative integer of ms, received ${String(olderThanMs)}`);
     }
     return deadSet.purgeDeadTasks(this.ops, name, options);

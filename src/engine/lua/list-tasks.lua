@@ -9,9 +9,10 @@
   ARGV[1] limit         most tasks to return
   ARGV[2] afterScore    cursor: score of the last task of the previous page ("" for the first page)
   ARGV[3] afterMember   cursor: taskInfo of that task
+  ARGV[4] state         "scheduled", "running" or "dead": which hashes are read (only those of the state)
 
   Returns { taskInfo, score, attemptsUsed, claim, deadInfo, ... }: five fields per task, false where
-  the hash has no entry.
+  the hash has no entry or is not read for the state.
 
   Invariant: read-only, O(log n + limit). A page starts right after (afterScore, afterMember) in
   Redis's order (score, then the member's bytes), whether that member is still in the set or not,
@@ -19,7 +20,7 @@
   claimed or removed between its pages.
 ]]
 local set, attempts, claims, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local limit, afterScore, afterMember = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local limit, afterScore, afterMember, state = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
 
 -- Redis orders equal scores by memcmp of the members; Lua's '<' follows the locale, so compare bytes.
 local function bytesAfter(a, b)
@@ -68,11 +69,13 @@ for i = 1, #entries, 2 do
 end
 if #members == 0 then return {} end
 
-local function lookup(hash)
-  if redis.call('EXISTS', hash) == 0 then return {} end
+local function lookup(hash, wanted)
+  if not wanted or redis.call('EXISTS', hash) == 0 then return {} end
   return redis.call('HMGET', hash, unpack(members))
 end
-local used, held, info = lookup(attempts), lookup(claims), lookup(deadInfo)
+local used = lookup(attempts, state ~= 'dead')
+local held = lookup(claims, state == 'running')
+local info = lookup(deadInfo, state == 'dead')
 local result = {}
 for j, member in ipairs(members) do
   result[#result + 1] = member
