@@ -3,6 +3,7 @@
 // Retention (deadRetention) is not here: it is applied where a task dies (claim.lua, fail.lua).
 import type { PurgeDeadOptions } from '../interfaces/redis_scheduler/beta/types';
 import type { OperatorContext } from './operator-scripts';
+import { checkHandlerName, checkTaskInfo } from './validation';
 
 const BATCH = 1_000;
 
@@ -11,6 +12,11 @@ const BATCH = 1_000;
  * dead, or every dead task. Returns how many were requeued.
  */
 export async function retryDeadTasks(ctx: OperatorContext, name: string, taskInfos?: readonly string[]): Promise<number> {
+  checkHandlerName(name);
+  if (taskInfos !== undefined) {
+    if (!Array.isArray(taskInfos)) throw new TypeError('redis_scheduler: retryDeadTasks taskInfos must be an array of strings, or omitted for all');
+    for (const taskInfo of taskInfos) checkTaskInfo(taskInfo, ctx.maxTaskInfoBytes);
+  }
   const keys = ctx.keys.forHandler(name);
   let requeued = 0;
   if (taskInfos) {
@@ -30,10 +36,16 @@ export async function retryDeadTasks(ctx: OperatorContext, name: string, taskInf
 
 /** Deletes the dead tasks of `name` (only those dead for at least `olderThanMs`, if given). Returns how many. */
 export async function purgeDeadTasks(ctx: OperatorContext, name: string, options: PurgeDeadOptions = {}): Promise<number> {
+  checkHandlerName(name);
+  if (options === null || typeof options !== 'object') throw new TypeError('redis_scheduler: purgeDeadTasks options must be an object { olderThanMs? }');
+  const { olderThanMs } = options;
+  if (olderThanMs !== undefined && !(Number.isSafeInteger(olderThanMs) && olderThanMs >= 0)) {
+    throw new RangeError(`redis_scheduler: purgeDeadTasks olderThanMs must be a non-negative integer of ms, received ${String(olderThanMs)}`);
+  }
   const keys = ctx.keys.forHandler(name);
   let purged = 0;
   for (let rounds = Math.ceil((await deadCount(ctx, name)) / BATCH); rounds > 0; rounds--) {
-    const count = await ctx.scripts.purgeDead(keys, BATCH, options.olderThanMs);
+    const count = await ctx.scripts.purgeDead(keys, BATCH, olderThanMs);
     purged += count;
     if (count < BATCH) break;
   }

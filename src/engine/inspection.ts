@@ -3,7 +3,7 @@
 import type { HandlerStats, ListTasksOptions, TaskPage, TaskState, TaskView } from '../interfaces/redis_scheduler/beta/types';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { OperatorContext, RawListedTask, RawTask } from './operator-scripts';
-import { checkHandlerName } from './validation';
+import { checkHandlerName, checkTaskInfo } from './validation';
 
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 10_000;
@@ -46,6 +46,8 @@ export async function listTasks(ctx: OperatorContext, name: string, options: Lis
 
 /** Everything known about the task (name, taskInfo), or null if it is in no state. */
 export async function getTask(ctx: OperatorContext, name: string, taskInfo: string): Promise<TaskView | null> {
+  checkHandlerName(name);
+  checkTaskInfo(taskInfo, ctx.maxTaskInfoBytes);
   const raw: RawTask = await ctx.scripts.get(ctx.keys.forHandler(name), taskInfo);
   // A task re-added while it runs is both leased and due: it is running.
   if (raw.leaseScore !== null) return viewOf(name, taskInfo, 'running', raw.leaseScore, raw.attemptsUsed, raw.claim, null);

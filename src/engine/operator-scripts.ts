@@ -131,4 +131,6 @@ export interface OperatorContext {
   client: RedisClient;
   keys: KeySpace;
   scripts: OperatorScripts;
+  /** The engine's maxTaskInfoBytes, to check taskInfo arguments. */
+  maxTaskInfoBytes: number;
 }

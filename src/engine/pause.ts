@@ -2,9 +2,11 @@
 // claim.lua on every claim: no node claims a paused name, running tasks finish, and the pause
 // survives node restarts. Ticks that fall due meanwhile simply wait, as during downtime.
 import type { OperatorContext } from './operator-scripts';
+import { checkHandlerName } from './validation';
 
 /** Pauses `name` on every node; returns false if it was already paused. */
 export async function pauseHandler(ctx: OperatorContext, name: string): Promise<boolean> {
+  checkHandlerName(name);
   const changed = await ctx.scripts.pause(ctx.keys.forHandler(name));
   // Listed in getStats even before its first task; the names registry is a key of its own (not in the script).
   await ctx.client.sendCommand(['SADD', ctx.keys.names, name]);
@@ -13,5 +15,6 @@ export async function pauseHandler(ctx: OperatorContext, name: string): Promise<
 
 /** Lifts the pause of `name` and wakes the listeners; returns false if it was not paused. */
 export async function resumeHandler(ctx: OperatorContext, name: string): Promise<boolean> {
+  checkHandlerName(name);
   return ctx.scripts.resume(ctx.keys.forHandler(name), ctx.keys.wakeChannel, name);
 }

@@ -122,7 +122,7 @@ export class RedisScheduler {
       expiredError: EXPIRED_LEASE_ERROR,
       deadRetention: this.options.deadRetention,
     };
-    this.ops = { client, keys: this.keys, scripts: new OperatorScripts(client) };
+    this.ops = { client, keys: this.keys, scripts: new OperatorScripts(client), maxTaskInfoBytes: this.options.maxTaskInfoBytes };
     this.metrics = new SchedulerMetrics(() => this.getStats(), {
       recordRuns: this.options.metrics,
       processMetrics: this.options.processMetrics,
@@ -254,8 +254,6 @@ export class RedisScheduler {
 
   /** The task (name, taskInfo) in whatever state it is, or null. */
   async getTask(name: string, taskInfo: string): Promise<TaskView | null> {
-    checkHandlerName(name);
-    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
     return inspection.getTask(this.ops, name, taskInfo);
   }
 
@@ -264,22 +262,11 @@ export class RedisScheduler {
    * others are ignored), or all of them. Resolves to how many were requeued.
    */
   async retryDeadTasks(name: string, taskInfos?: readonly string[]): Promise<number> {
-    checkHandlerName(name);
-    if (taskInfos !== undefined) {
-      if (!Array.isArray(taskInfos)) throw new TypeError('redis_scheduler: retryDeadTasks taskInfos must be an array of strings, or omitted for all');
-      for (const taskInfo of taskInfos) checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
-    }
     return deadSet.retryDeadTasks(this.ops, name, taskInfos);
   }
 
   /** Deletes dead tasks of `name`: all, or those dead for at least `olderThanMs` (Redis time). Resolves to how many. */
   async purgeDeadTasks(name: string, options: PurgeDeadOptions = {}): Promise<number> {
-    checkHandlerName(name);
-    if (options === null || typeof options !== 'object') throw new TypeError('redis_scheduler: purgeDeadTasks options must be an object { olderThanMs? }');
-    const { olderThanMs } = options;
-    if (olderThanMs !== undefined && !(Number.isSafeInteger(olderThanMs) && olderThanMs >= 0)) {
-      throw new RangeError(`redis_scheduler: purgeDeadTasks olderThanMs must be a non-negative integer of ms, received ${String(olderThanMs)}`);
-    }
     return deadSet.purgeDeadTasks(this.ops, name, options);
   }
 
@@ -288,13 +275,11 @@ export class RedisScheduler {
    * running ones finish. Resolves to false if it was already paused.
    */
   async pauseHandler(name: string): Promise<boolean> {
-    checkHandlerName(name);
     return pause.pauseHandler(this.ops, name);
   }
 
   /** Lifts the pause of `name`; nodes claim its due tasks at once. Resolves to false if it was not paused. */
   async resumeHandler(name: string): Promise<boolean> {
-    checkHandlerName(name);
     return pause.resumeHandler(this.ops, name);
   }
 
