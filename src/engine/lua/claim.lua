@@ -6,7 +6,7 @@
   KEYS[3] claims    HASH  taskInfo -> "<token>|<dueTimeMs>": the claim that holds the lease
   KEYS[4] attempts  HASH  taskInfo -> attempts already used (absent: none)
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
-  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs, dueTimeMs}
   KEYS[7] suspects  SET   tasks whose last lease expired: they may have crashed their node
   KEYS[8] paused    STRING present while the name is paused: nothing is claimed (expired leases still are reclaimed)
   ARGV[1] limit         most tasks to claim
@@ -42,7 +42,7 @@ local paused = redis.call('EXISTS', KEYS[8]) == 1
 if paused then limit = 0 end
 
 -- [operate, issue 12] Dead-set retention, trimmed here as a task dies (never by a periodic scan):
--- the dead set is ordered by death time, so what is too old or beyond maxDeadTasks is its head.
+-- the dead set is ordered by death time, so what is too old or beyond deadMaxTasks is its head.
 -- At most 1,000 entries go per death, so a lowered limit converges over the next deaths.
 local function trimDeadSet(nowMs)
   local tooOld = redis.call('ZCOUNT', dead, '-inf', '(' .. math.floor(nowMs - deadMaxAgeMs))

@@ -6,7 +6,7 @@
   KEYS[3] claims    HASH  taskInfo -> claim token of the holder (see claim.lua)
   KEYS[4] attempts  HASH  taskInfo -> attempts already used
   KEYS[5] dead      ZSET  taskInfo -> time it was given up
-  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs, dueTimeMs}
   KEYS[7] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] taskInfo
   ARGV[2] token
@@ -28,7 +28,7 @@ local maxAttempts, retryDelayMs = tonumber(ARGV[4]), tonumber(ARGV[5])
 local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[6]), tonumber(ARGV[7])
 
 -- [operate, issue 12] Dead-set retention, trimmed here as a task dies (never by a periodic scan):
--- the dead set is ordered by death time, so what is too old or beyond maxDeadTasks is its head.
+-- the dead set is ordered by death time, so what is too old or beyond deadMaxTasks is its head.
 -- At most 1,000 entries go per death, so a lowered limit converges over the next deaths.
 local function trimDeadSet(nowMs)
   local tooOld = redis.call('ZCOUNT', dead, '-inf', '(' .. math.floor(nowMs - deadMaxAgeMs))
