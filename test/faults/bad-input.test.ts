@@ -37,6 +37,9 @@ const BAD_OPTION_VALUES: Record<keyof SchedulerOptions, unknown[]> = {
   maxTaskInfoBytes: [...BAD_NUMBERS, 0],
   claimBatchSize: [...BAD_NUMBERS, 0, 1_001],
   redisWaitMs: [...BAD_NUMBERS, 3_600_001],
+  deadRetention: [null, 0, 'x', [], true, { maxTasks: 0 }, { maxTasks: 1.5 }, { maxAgeMs: -1 }, { maxAgeMs: NaN }, { maxItems: 5 }],
+  metrics: [null, 0, 1, 'true', {}, []],
+  processMetrics: [null, 0, 1, 'false', {}, []],
 };
 
 let rejectedCalls = 0;
