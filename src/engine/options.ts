@@ -1,3 +1,4 @@
+import { withArticle } from './errors';
 /** How the delay between retries grows. */
 export type RetryBackoff = 'fixed' | 'exponential';
 
@@ -133,7 +134,7 @@ function isPlainObject(value: unknown): value is object {
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return Array.isArray(value) ? 'an array' : withArticle(typeof value);
 }
 
 /**
