@@ -89,7 +89,8 @@ export class OperatorScripts {
   }
 
   async stats(keys: TaskKeys): Promise<RawStats> {
-    const reply = await this.statsScript.run<unknown[]>(this.client, [keys.due, keys.lease, keys.dead, keys.attempts, keys.paused], []);
+    const keyList = [keys.due, keys.lease, keys.claims, keys.dead, keys.attempts, keys.paused];
+    const reply = await this.statsScript.run<unknown[]>(this.client, keyList, []);
     const [scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs] = reply.map(Number);
     return { scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs };
   }
