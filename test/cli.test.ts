@@ -100,17 +100,17 @@ describe('the redis-scheduler CLI', function () {
   });
 
   it('retry, purge, pause and resume act on Redis', async () => {
+    const operator = bench.engine({ keyPrefix: PREFIX, allowUnknownHandlers: true });
     failing.delete('bounce-1');
     const retried = await cli(['retry', 'mail', 'bounce-1']);
     assert.equal(retried.code, 0, retried.stderr);
     assert.match(retried.stdout, /requeued 1 dead task\(s\) of "mail"/);
-    await eventually(async () => (await cli(['get', 'mail', 'bounce-1'])).code === 1, 10_000, 'the retried task to succeed');
+    await eventually(async () => (await operator.getTask('mail', 'bounce-1')) === null, 10_000, 'the retried task to succeed');
     assert.match((await cli(['purge', 'mail', '--older-than', '7d'])).stdout, /purged 0 dead task/);
     assert.deepEqual(JSON.parse((await cli(['--json', 'purge', 'mail'])).stdout), { purged: 2 });
     assert.match((await cli(['retry', 'mail', '--all'])).stdout, /requeued 0 dead task/);
 
     assert.match((await cli(['pause', 'mail'])).stdout, /"mail" is now paused on every node/);
-    const operator = bench.engine({ keyPrefix: PREFIX, allowUnknownHandlers: true });
     assert.equal((await operator.getStats())[0].paused, true);
     assert.match((await cli(['pause', 'mail'])).stdout, /was already paused/);
     assert.deepEqual(JSON.parse((await cli(['--json', 'resume', 'mail'])).stdout), { paused: false, changed: true });

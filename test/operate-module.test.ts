@@ -37,17 +37,12 @@ describe('redis_scheduler@beta operator functions through the AntelopeJS runtime
 
   it('listTasks and getTask page and show tasks; the dead set is retried and purged; pause and resume; metrics', async () => {
     const farMs = Date.now() + 3_600_000;
-    await addTasks([
-      ...Array.from({ length: 5 }, (_, i) => ({ name: 'ops', dueTimeMs: farMs + i, taskInfo: `later-${i}` })),
-      ...[...failing].map((taskInfo) => ({ name: 'ops', dueTimeMs: 0, taskInfo })),
-    ]);
+    await addTasks(Array.from({ length: 5 }, (_, i) => ({ name: 'ops', dueTimeMs: farMs + i, taskInfo: `later-${i}` })));
     const first = await listTasks('ops', { state: 'scheduled', limit: 3 });
-    // The failing tasks may still wait for a retry: up to 8 are scheduled, so the second page ends it.
-    const second = await listTasks('ops', { state: 'scheduled', limit: 10, cursor: first.cursor });
+    const second = await listTasks('ops', { state: 'scheduled', limit: 3, cursor: first.cursor });
     assert.equal(second.cursor, undefined);
-    assert.deepEqual([...first.tasks, ...second.tasks].filter((t) => t.taskInfo.startsWith('later')).map((t) => t.taskInfo), [
-      'later-0', 'later-1', 'later-2', 'later-3', 'later-4',
-    ]);
+    assert.deepEqual([...first.tasks, ...second.tasks].map((t) => t.taskInfo), ['later-0', 'later-1', 'later-2', 'later-3', 'later-4']);
+    await addTasks([...failing].map((taskInfo) => ({ name: 'ops', dueTimeMs: 0, taskInfo })));
     assert.deepEqual(await getTask('ops', 'later-0'), { name: 'ops', taskInfo: 'later-0', state: 'scheduled', dueTimeMs: farMs, attempt: 1 });
     assert.equal(await getTask('ops', 'nothing'), null);
     await assert.rejects(listTasks('ops', { state: 'waiting' as never }), /state must be one of/);
