@@ -9,6 +9,9 @@ describe('configuration', () => {
     assert.deepEqual(options, { ...DEFAULT_OPTIONS, concurrency: 4, retryBackoff: 'exponential', keyPrefix: 'app:jobs' });
     assert.equal(DEFAULT_OPTIONS.maxRetries, 3);
     assert.equal(DEFAULT_OPTIONS.retryDelayMs, 5_000);
+    assert.equal(DEFAULT_OPTIONS.migrateLegacyTasks, false);
+    assert.equal(DEFAULT_OPTIONS.legacyKey, 'SchedulerUtil.Tasks');
+    assert.equal(DEFAULT_OPTIONS.legacyChannel, 'SchedulerUtil');
   });
 
   const bad: Array<[string, unknown, RegExp]> = [
@@ -32,6 +35,9 @@ describe('configuration', () => {
     ['keyPrefix', 'a]', /glob characters/],
     ['keyPrefix', 'a\\b', /glob characters/],
     ['claimBatchSize', [], /"claimBatchSize" must be an integer .*received an array/],
+    ['migrateLegacyTasks', 'yes', /"migrateLegacyTasks" must be true or false, received "yes"/],
+    ['legacyKey', '', /"legacyKey" must be a non-empty, well-formed string/],
+    ['legacyChannel', 7, /"legacyChannel" must be a non-empty, well-formed string .*received 7/],
   ];
   for (const [field, value, message] of bad) {
     it(`rejects ${field} = ${typeof value === 'string' || Array.isArray(value) ? JSON.stringify(value) : String(value)}`, () => {

@@ -55,7 +55,7 @@ describe('Lua scripts', function () {
     assert.deepEqual(first.tasks.map((t) => t.taskInfo), ['due']);
     assert.equal(first.tasks[0].attempt, 1);
     assert.equal(first.tasks[0].dueTimeMs, now - 10);
-    assert.equal(first.tasks[0].token, `token-A|${now - 10}`);
+    assert.equal(first.tasks[0].token, `token-A/1|${now - 10}`);
     assert.equal(await client.hGet(keys.claims, 'due'), first.tasks[0].token);
     const leaseExpiry = await score(keys.lease, 'due');
     assert.ok(leaseExpiry! >= now + settings.leaseMs - 5 && leaseExpiry! <= (await redisNowMs()) + settings.leaseMs + 5);
@@ -243,7 +243,7 @@ describe('Lua scripts', function () {
     assert.equal(await scripts.remove(keys, 'job', 'running'), true);
     assert.notEqual(await score(keys.lease, 'running'), null, 'the removed run keeps its lease until it ends');
     assert.deepEqual(await scripts.renew(keys, 10_000, [task]), { lost: [], cancelled: [task] });
-    assert.equal(await scripts.fail(keys, 'job', task, 'err', 3, 0), FailOutcome.NotHolder);
+    assert.equal(await scripts.fail(keys, 'job', task, 'err', 3, 0), FailOutcome.Detached);
     assert.equal(await score(keys.due, 'running'), null);
     assert.equal(await score(keys.lease, 'running'), null);
     assert.equal(await client.hGet(keys.claims, 'running'), null);
@@ -343,5 +343,17 @@ describe('Lua scripts', function () {
       await limited.close();
       await client.sendCommand(['ACL', 'DELUSER', user]);
     }
+  });
+
+  it('tasks claimed together under the same due time have distinct claims: removing one cancels only it', async () => {
+    const dueTimeMs = (await redisNowMs()) - 1;
+    await scripts.add(keys, 'job', [String(dueTimeMs), 'kept', String(dueTimeMs), 'removed']);
+    const { tasks } = await scripts.claim(keys, 2, 'together', 0, settings);
+    assert.equal(new Set(tasks.map((t) => t.token)).size, 2, 'two tasks of one claim share a claim token');
+    assert.equal(await scripts.remove(keys, 'job', 'removed'), true);
+    const renewed = await scripts.renew(keys, 10_000, tasks);
+    assert.deepEqual(renewed.cancelled.map((t) => t.taskInfo), ['removed']);
+    assert.deepEqual(await scripts.complete(keys, 'job', tasks), []);
+    assert.equal(await client.exists([keys.lease, keys.claims, keys.due]), 0);
   });
 });

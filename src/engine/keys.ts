@@ -76,3 +76,23 @@ export class KeySpace {
 export function singleTagKeys(prefix: string, name: string): TaskKeys {
   return Object.fromEntries(TASK_KEY_KINDS.map(([field, kind]) => [field, `{${prefix}}:${kind}:${name}`])) as unknown as TaskKeys;
 }
+
+/** Where a migration keeps the published scheduler's tasks it has taken but not yet finished moving. */
+export interface LegacyStagingKeys {
+  /** HASH member -> "<token>|<score>": taken by the migration holding that token, with its due time. */
+  moving: string;
+  /** ZSET member -> when that migration's lease ends (Unix ms, Redis time); then the member goes back. */
+  movingUntil: string;
+}
+
+/**
+ * Staging keys beside the published scheduler's sorted set, in its Redis Cluster slot: the legacy
+ * key has no hash tag, so its slot is the hash of its whole name, which `{<name>}` reproduces
+ * (a name that has a tag already keeps it).
+ */
+export function legacyStagingKeys(legacyKey: string): LegacyStagingKeys {
+  const open = legacyKey.indexOf('{');
+  const hasTag = open >= 0 && legacyKey.indexOf('}', open) > open + 1;
+  const base = hasTag ? legacyKey : `{${legacyKey}}`;
+  return { moving: `${base}:migrating`, movingUntil: `${base}:migrating-until` };
+}

@@ -54,6 +54,16 @@ export interface SchedulerOptions {
   metrics: boolean;
   /** Add prom-client's default process metrics (CPU, memory, event loop) to getMetrics(). Default `false`. */
   processMetrics: boolean;
+  /**
+   * Upgrade from the published AntelopeJS scheduler: while listening, move the tasks of its sorted set
+   * (`legacyKey`) into this module's keys, at start, on each of its `update` messages and every
+   * safetyPollMs (see docs/upgrading.md). Default `false`.
+   */
+  migrateLegacyTasks: boolean;
+  /** The published scheduler's sorted set (set it if its ioredis client had a `keyPrefix`). Default `"SchedulerUtil.Tasks"`. */
+  legacyKey: string;
+  /** The channel on which the published scheduler announces its adds (`update`). Default `"SchedulerUtil"`. */
+  legacyChannel: string;
 }
 
 /** Defaults of every option. */
@@ -75,6 +85,9 @@ export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
   deadRetention: Object.freeze({ maxTasks: 10_000, maxAgeMs: 180 * 24 * 3_600_000 }),
   metrics: true,
   processMetrics: false,
+  migrateLegacyTasks: false,
+  legacyKey: 'SchedulerUtil.Tasks',
+  legacyChannel: 'SchedulerUtil',
 });
 
 type Check = (value: unknown) => string | undefined;
@@ -85,6 +98,13 @@ const integer =
     Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max
       ? undefined
       : `an integer from ${min} to ${max}`;
+
+const boolean: Check = (value) => (typeof value === 'boolean' ? undefined : 'true or false');
+
+const redisName: Check = (value) =>
+  typeof value === 'string' && value.length > 0 && value.length <= 1_000 && value.isWellFormed()
+    ? undefined
+    : 'a non-empty, well-formed string of at most 1000 characters';
 
 const CHECKS: Record<keyof SchedulerOptions, Check> = {
   keyPrefix: (value) =>
@@ -103,12 +123,15 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
   safetyPollMs: integer(10, 24 * 3_600_000),
   shutdownTimeoutMs: integer(0, 24 * 3_600_000),
   maxTaskInfoBytes: integer(1, 512 * 1024 * 1024),
-  allowUnknownHandlers: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
+  allowUnknownHandlers: boolean,
   claimBatchSize: integer(1, 1_000),
   redisWaitMs: integer(0, 3_600_000),
   deadRetention: (value) => checkDeadRetention(value),
-  metrics: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
-  processMetrics: (value) => (typeof value === 'boolean' ? undefined : 'true or false'),
+  metrics: boolean,
+  processMetrics: boolean,
+  migrateLegacyTasks: boolean,
+  legacyKey: redisName,
+  legacyChannel: redisName,
 };
 
 const DEAD_RETENTION_CHECKS: Record<keyof DeadRetention, Check> = {

@@ -3,6 +3,7 @@ import { ClaimLoop } from './claim-loop';
 import { warnIfEvictable } from './eviction-check';
 import { SecondsLikeDueTimeHint } from './due-time-hint';
 import { KeySpace } from './keys';
+import { LegacyMigration, type LegacyMigrationCounts } from './legacy-migration';
 import { CONSOLE_LOGGER, type SchedulerLogger } from './logger';
 import { resolveOptions, type SchedulerOptions } from './options';
 import { NameRegistry } from './name-registry';
@@ -43,6 +44,7 @@ export type {
   TaskView,
 } from '../interfaces/redis_scheduler/beta/types';
 export type { SchedulerLogger } from './logger';
+export type { LegacyMigrationCounts } from './legacy-migration';
 
 /** Most tasks of one add script call. */
 const ADD_CHUNK = 1_000;
@@ -69,6 +71,7 @@ export class RedisScheduler {
   private readonly redis: RedisPort;
   private readonly names: NameRegistry;
   private readonly wake: WakeSubscriptions;
+  private readonly legacy: LegacyMigration;
   private offReconnect?: () => void;
   /** Whether the node claims (between the start and the end of the shutdown). */
   private listening = false;
@@ -100,6 +103,7 @@ export class RedisScheduler {
     this.redis = createRedisPort(client, (message) => this.log.warn(message));
     this.scripts = new Scripts(this.redis, this.keys);
     this.names = new NameRegistry(this.redis, this.keys.names);
+    this.legacy = new LegacyMigration(this.redis, this.keys, this.names, this.options, log);
     this.metrics = new SchedulerMetrics(() => this.getStats(), { recordRuns: this.options.metrics, processMetrics: this.options.processMetrics });
     this.ops = {
       port: this.redis,
@@ -211,6 +215,14 @@ export class RedisScheduler {
     const found = await this.scripts.remove(this.keys.forHandler(name), name, taskInfo);
     this.runner.cancel(name, taskInfo);
     return found;
+  }
+
+  /**
+   * Moves the published AntelopeJS scheduler's tasks (sorted set `legacyKey`) into this module's keys
+   * once, whatever migrateLegacyTasks says; safe beside other nodes doing the same (docs/upgrading.md).
+   */
+  async migrateLegacyTasks(): Promise<LegacyMigrationCounts> {
+    return this.legacy.migrate();
   }
 
   /** Starts claiming and running due tasks of the registered handlers on this node. */
@@ -358,6 +370,7 @@ export class RedisScheduler {
       await waitAtMost(warnIfEvictable(this.redis, this.log), START_STEP_MS);
     }
     await waitAtMost(this.wake.add([...this.handlers.keys()]), START_STEP_MS);
+    if (this.options.migrateLegacyTasks) await waitAtMost(this.legacy.start(), START_STEP_MS);
     this.loop.request();
   }
 
@@ -371,6 +384,7 @@ export class RedisScheduler {
     const beforeDeadline = within(this.options.shutdownTimeoutMs);
     this.offReconnect?.();
     this.offReconnect = undefined;
+    await beforeDeadline(this.legacy.stop());
     await beforeDeadline(this.wake.close());
     await this.loop.stop(beforeDeadline);
     await beforeDeadline(this.runner.idle());

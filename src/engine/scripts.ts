@@ -5,12 +5,14 @@ import { LuaScript } from './redis/script-runner';
 
 /** What `fail.lua` did with a failed run. */
 export enum FailOutcome {
-  /** The lease was lost (expired and reclaimed, or the task was removed): nothing changed. */
+  /** The lease was lost (expired and reclaimed): nothing changed. */
   NotHolder = 0,
   /** A retry is scheduled. */
   Retry = 1,
   /** The last attempt failed: the task is in the dead set. */
   Dead = 2,
+  /** The task was removed or re-added while this run went on: not retried; the run's lease is freed. */
+  Detached = 3,
 }
 
 /** A task leased to this node by `claim.lua`. */
@@ -134,7 +136,8 @@ export class Scripts {
     const tasks: ClaimedTask[] = [];
     for (let i = 2; i < reply.length; i += 3) {
       const dueTimeMs = String(reply[i + 1]);
-      tasks.push({ taskInfo: String(reply[i]), token: `${token}|${dueTimeMs}`, dueTimeMs: Number(dueTimeMs), attempt: Number(reply[i + 2]) });
+      const claim = `${token}/${tasks.length + 1}|${dueTimeMs}`;
+      tasks.push({ taskInfo: String(reply[i]), token: claim, dueTimeMs: Number(dueTimeMs), attempt: Number(reply[i + 2]) });
     }
     return { tasks, nextDelayMs: Number(reply[0]), isolation: Number(reply[1]) as Isolation };
   }

@@ -52,6 +52,11 @@ export class TaskRunner {
   private ackRetryTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private idleWaiters: Array<() => void> = [];
+  /**
+   * Removals announced for claims of this node not (yet) running here: pub/sub and the claim's reply
+   * travel on different connections, so the removal may come first. claim token -> when (ms, local).
+   */
+  private readonly earlyCancels = new Map<string, number>();
   /** Handlers running now, including those whose task was handed back but which ignore their signal. */
   running = 0;
   /** The suspect running alone here, if any: nothing else is claimed meanwhile. */
@@ -79,9 +84,13 @@ export class TaskRunner {
   /** Starts a claimed task's handler. */
   run(task: ClaimedTask, name: string, isolated: boolean): void {
     const held: HeldTask = { ...task, name, succeeded: false, cancelled: false, isolated };
+    // An earlier run of this task still going on here lost its lease (this node stalled past it).
+    const earlier = this.held.get(name)?.get(task.taskInfo);
+    if (earlier) this.loseLease(earlier);
     let tasks = this.held.get(name);
     if (!tasks) this.held.set(name, (tasks = new Map()));
     tasks.set(task.taskInfo, held);
+    if (this.earlyCancels.delete(task.token)) this.markCancelled(held);
     if (isolated) this.isolatedTask = held;
     this.running++;
     void this.execute(held);
@@ -93,11 +102,16 @@ export class TaskRunner {
     if (task) this.markCancelled(task);
   }
 
-  /** Same, from the claim named in a removal's pub/sub message. */
+  /** Same, from the claim named in a removal's pub/sub message (this node's claims only). */
   cancelByClaim(token: string): void {
     for (const tasks of this.held.values()) {
-      for (const task of tasks.values()) if (task.token === token) this.markCancelled(task);
+      for (const task of tasks.values()) {
+        if (task.token === token) return this.markCancelled(task);
+      }
     }
+    const nowMs = performance.now();
+    for (const [early, atMs] of this.earlyCancels) if (nowMs - atMs > this.options.leaseMs) this.earlyCancels.delete(early);
+    this.earlyCancels.set(token, nowMs);
   }
 
   /** Resolves once no handler runs (or at once). */
@@ -159,6 +173,12 @@ export class TaskRunner {
         endRun('handed_back');
         return;
       }
+      if (task.cancelled) {
+        // removed before its handler could start: only free the lease (see complete.lua)
+        this.acknowledge(task);
+        endRun('lease_expired');
+        return;
+      }
       const context: TaskContext = {
         name: task.name,
         attempt: task.attempt,
@@ -183,9 +203,7 @@ export class TaskRunner {
         endRun(await this.recordFailure(task, failure));
       } else {
         // a cancelled run's acknowledgement only frees its lease (see complete.lua)
-        task.succeeded = true;
-        this.ackQueue.push(task);
-        this.acker.request();
+        this.acknowledge(task);
         endRun(task.cancelled ? 'lease_expired' : 'success');
       }
     } finally {
@@ -194,6 +212,12 @@ export class TaskRunner {
       if (this.isolatedTask === task) this.isolatedTask = undefined;
       this.hooks.onSlotFree();
     }
+  }
+
+  private acknowledge(task: HeldTask): void {
+    task.succeeded = true;
+    this.ackQueue.push(task);
+    this.acker.request();
   }
 
   private markCancelled(task: HeldTask): void {
@@ -243,8 +267,11 @@ export class TaskRunner {
       } else if (outcome === FailOutcome.Dead) {
         this.log.error(`${where}; no attempts left: moved to the dead set`);
         return 'dead';
+      } else if (outcome === FailOutcome.Detached) {
+        this.log.warn(`${where}; not retried: the task was removed or re-added meanwhile`);
+      } else {
+        this.log.warn(`${where}; not retried: its lease was lost meanwhile`);
       }
-      this.log.warn(`${where}; not retried: the task was removed, re-added or its lease lost`);
     } catch (err) {
       this.log.error(`${where}; could not record it (${errorMessage(err)}): it runs again when its lease expires`);
     } finally {

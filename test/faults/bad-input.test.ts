@@ -40,6 +40,9 @@ const BAD_OPTION_VALUES: Record<keyof SchedulerOptions, unknown[]> = {
   deadRetention: [null, 0, 'x', [], true, { maxTasks: 0 }, { maxTasks: 1.5 }, { maxAgeMs: -1 }, { maxAgeMs: NaN }, { maxItems: 5 }],
   metrics: [null, 0, 1, 'true', {}, []],
   processMetrics: [null, 0, 1, 'false', {}, []],
+  migrateLegacyTasks: [null, 0, 1, NaN, '', 'true', {}, []],
+  legacyKey: [null, 0, NaN, {}, [], true, '', '\ud800', 'k'.repeat(1_001)],
+  legacyChannel: [null, 0, NaN, {}, [], true, '', 'a\udc00b', 'c'.repeat(1_001)],
 };
 
 let rejectedCalls = 0;

@@ -8,4 +8,6 @@ export const MODULE_OPTIONS: Partial<SchedulerOptions> = {
   retryDelayMs: 600,
   safetyPollMs: 1_000,
   shutdownTimeoutMs: 1_000,
+  // The upgrade path runs through the runtime too (test/legacy-module.test.ts); no other test writes the legacy key.
+  migrateLegacyTasks: true,
 };

@@ -1,7 +1,7 @@
 // A scheduler node in its own process, driven by its parent over IPC (see nodes.ts).
 // Loaded as a file by mocha too (it compiles into the test folder): it only runs as a main module.
 import { connectTarget, type RedisTarget } from './redis-target';
-import { RedisScheduler, type TaskContext } from '../../src/engine/scheduler';
+import { RedisScheduler, type LegacyMigrationCounts, type TaskContext } from '../../src/engine/scheduler';
 import type { SchedulerOptions } from '../../src/engine/options';
 
 /** How one handler of a worker behaves. */
@@ -45,10 +45,14 @@ export type WorkerEvent =
   | { type: 'log'; level: 'warn' | 'error'; message: string }
   | { type: 'stopped' }
   | { type: 'scheduler-stopped' }
+  | { type: 'migrated'; counts: LegacyMigrationCounts }
   | { type: 'error'; message: string };
 
 /** Messages a parent sends to a worker. */
-export type WorkerCommand = { type: 'stop' } | { type: 'add'; tasks: Array<{ name: string; dueTimeMs: number; taskInfo: string }> };
+export type WorkerCommand =
+  | { type: 'stop' }
+  | { type: 'add'; tasks: Array<{ name: string; dueTimeMs: number; taskInfo: string }> }
+  | { type: 'migrate' };
 
 function send(event: WorkerEvent): void {
   process.send?.(event);
@@ -107,6 +111,11 @@ async function main(): Promise<void> {
         });
     } else if (command.type === 'add') {
       scheduler.addTasks(command.tasks).catch((err: Error) => send({ type: 'error', message: err.message }));
+    } else if (command.type === 'migrate') {
+      scheduler
+        .migrateLegacyTasks()
+        .then((counts) => send({ type: 'migrated', counts }))
+        .catch((err: Error) => send({ type: 'error', message: err.message }));
     }
   });
   if (!spec.noListener) await scheduler.start();

@@ -3,7 +3,8 @@
 
   KEYS[1] due       ZSET  taskInfo -> due time (Unix ms)
   KEYS[2] lease     ZSET  taskInfo -> lease expiry (Unix ms, Redis time)
-  KEYS[3] claims    HASH  taskInfo -> "[mark]<token>|<dueTimeMs>": the claim of the run holding the lease
+  KEYS[3] claims    HASH  taskInfo -> "[mark]<token>/<n>|<dueTimeMs>": the claim of the run holding the
+                          lease (n: the task's rank in its claim call, so every task's claim is unique)
   KEYS[4] attempts  HASH  taskInfo -> attempts already used (absent: none)
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs, dueTimeMs}
@@ -12,8 +13,8 @@
                     still are reclaimed)
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
-  ARGV[3] token         unique to this claim call; each task's claim is "<token>|<dueTimeMs>", and only
-                        its holder may complete, fail, renew or release it
+  ARGV[3] token         unique to this claim call; each task's claim is "<token>/<n>|<dueTimeMs>", and
+                        only its holder may complete, fail, renew or release it
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] expiredError  error recorded when an expired lease uses up the last attempt
   ARGV[6] runningHere   handlers the caller is running now
@@ -132,7 +133,7 @@ while scanning do
       leaseArgs[#leaseArgs + 1] = leaseUntilMs
       leaseArgs[#leaseArgs + 1] = member
       claimArgs[#claimArgs + 1] = member
-      claimArgs[#claimArgs + 1] = token .. '|' .. dueTimeMs
+      claimArgs[#claimArgs + 1] = token .. '/' .. #taken .. '|' .. dueTimeMs
       result[#result + 1] = member
       result[#result + 1] = dueTimeMs
       result[#result + 1] = (tonumber(used[j]) or 0) + 1

@@ -19,7 +19,8 @@
   ARGV[9] deadMaxTasks  dead-set retention: most dead tasks kept (see claim.lua's trimDeadSet)
   ARGV[10] deadMaxAgeMs dead-set retention: oldest death kept
 
-  Returns 0 NOT_HOLDER (lease lost, task removed or re-added: not retried), 1 RETRY, 2 DEAD.
+  Returns 0 NOT_HOLDER (lease lost: nothing changed), 1 RETRY, 2 DEAD, 3 DETACHED (the task was
+  removed or re-added while it ran: not retried, the lease is freed).
   A retry that becomes the earliest task of its name publishes "<delayMs> <name>".
 
   Invariant: only the holder of the current claim can retry a task, so a removed task is never
@@ -48,7 +49,7 @@ if claim ~= token then
   end
   redis.call('ZREM', lease, member)
   redis.call('HDEL', claims, member)
-  return 0
+  return 3
 end
 
 local used = (tonumber(redis.call('HGET', attempts, member)) or 0) + 1

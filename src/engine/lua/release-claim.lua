@@ -4,7 +4,7 @@
 
   KEYS[1] due     ZSET  taskInfo -> due time
   KEYS[2] lease   ZSET  taskInfo -> lease expiry
-  KEYS[3] claims  HASH  taskInfo -> "[mark]<token>|<dueTimeMs>" (see claim.lua)
+  KEYS[3] claims  HASH  taskInfo -> "[mark]<token>/<n>|<dueTimeMs>" (see claim.lua)
   ARGV[1] token of that claim call
   ARGV[2] handler name
   ARGV[3] wake channel (pub/sub; not a key; in the keys' slot)
@@ -19,7 +19,7 @@
   total concurrency of the nodes), so reading it whole is cheap.
 ]]
 local due, lease, claims = KEYS[1], KEYS[2], KEYS[3]
-local prefix, name, channel, publish = ARGV[1] .. '|', ARGV[2], ARGV[3], ARGV[4]
+local prefix, name, channel, publish = ARGV[1] .. '/', ARGV[2], ARGV[3], ARGV[4]
 local all = redis.call('HGETALL', claims)
 local back, freed = {}, {}
 for i = 1, #all, 2 do
@@ -31,7 +31,7 @@ for i = 1, #all, 2 do
     if marked then
       freed[#freed + 1] = member
     else
-      back[#back + 1] = { member, tonumber(string.sub(unmarked, #prefix + 1)) }
+      back[#back + 1] = { member, tonumber(string.match(unmarked, '|(.*)$')) }
     end
   end
 end
