@@ -43,7 +43,7 @@ async function startEngine(spec: BenchNodeSpec, recorder: RunRecorder): Promise<
   const client = createClient({ url: spec.redisUrl });
   client.on('error', () => undefined);
   await client.connect();
-  const scheduler = new RedisScheduler(client, { keyPrefix: ENGINE_PREFIX, concurrency: spec.concurrency }, QUIET);
+  const scheduler = new RedisScheduler(client, { keyPrefix: ENGINE_PREFIX, concurrency: spec.concurrency, metrics: spec.metrics ?? true }, QUIET);
   scheduler.setHandler(TASK_NAME, async (taskInfo: string, context: TaskContext) => recorder.record(taskInfo, context.dueTimeMs));
   await scheduler.start();
   return async () => {

@@ -15,6 +15,8 @@ export interface BenchNodeSpec {
   system: BenchSystem;
   redisUrl: string;
   concurrency: number;
+  /** Engine nodes: record run metrics (the engine's `metrics` option). Default true. */
+  metrics?: boolean;
 }
 
 /** What a node saw since its last report: one entry per handler run. */

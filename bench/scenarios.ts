@@ -28,7 +28,7 @@ function makeTasks(tag: string, count: number, dueOf: (i: number) => number, fir
   return Array.from({ length: count }, (_, i) => ({ name: TASK_NAME, taskInfo: taskInfoOf(tag, firstId + i), dueTimeMs: dueOf(firstId + i) }));
 }
 
-async function withProducer<T>(ctx: ScenarioContext, use: (producer: Producer) => Promise<T>): Promise<T> {
+export async function withProducer<T>(ctx: ScenarioContext, use: (producer: Producer) => Promise<T>): Promise<T> {
   const producer = await createProducer(ctx.system, ctx.redisUrl);
   try {
     return await use(producer);
@@ -86,7 +86,7 @@ async function addBeforeDue(ctx: ScenarioContext, producer: Producer, tasks: Ben
 }
 
 /** `count` tasks due at one moment, run by `nodes`: throughput from the due moment to the last run. */
-async function drainOn(ctx: ScenarioContext, nodes: NodeProcess[], producer: Producer, tag: string, count: number): Promise<Figures> {
+export async function drainOn(ctx: ScenarioContext, nodes: NodeProcess[], producer: Producer, tag: string, count: number): Promise<Figures> {
   const dueTimeMs = Date.now() + ctx.profile.leadMs;
   await addBeforeDue(ctx, producer, makeTasks(tag, count, () => dueTimeMs), dueTimeMs);
   // Start the counts afresh: commands, CPU of redis-server and of the nodes.

@@ -102,6 +102,13 @@ export function construct(config?: Partial<SchedulerOptions>): void {
     removeTask: async (name, taskInfo) => (await engineFor('removeTask')).removeTask(name, taskInfo),
     getStats: async () => (await engineFor('getStats')).getStats(),
     getDeadTasks: async (name, limit) => (await engineFor('getDeadTasks')).getDeadTasks(name, limit),
+    listTasks: async (name, listOptions) => (await engineFor('listTasks')).listTasks(name, listOptions),
+    getTask: async (name, taskInfo) => (await engineFor('getTask')).getTask(name, taskInfo),
+    retryDeadTasks: async (name, taskInfos) => (await engineFor('retryDeadTasks')).retryDeadTasks(name, taskInfos),
+    purgeDeadTasks: async (name, purgeOptions) => (await engineFor('purgeDeadTasks')).purgeDeadTasks(name, purgeOptions),
+    pauseHandler: async (name) => (await engineFor('pauseHandler')).pauseHandler(name),
+    resumeHandler: async (name) => (await engineFor('resumeHandler')).resumeHandler(name),
+    getMetrics: async () => (await engineFor('getMetrics')).getMetrics(),
   });
 }
 

@@ -287,6 +287,7 @@ describe('upgrade from the published scheduler (SchedulerUtil.Tasks)', function 
     await eventually(async () => (await client.exists(LEGACY_KEY)) === 0, 10_000, 'the move');
     await sleep(400);
     const stats = (await scheduler.getStats()).find((s) => s.name === 'elsewhere');
-    assert.deepEqual(stats, { name: 'elsewhere', scheduled: 1, running: 0, dead: 0, handledHere: false });
+    const { name, scheduled, running, dead, handledHere } = stats!;
+    assert.deepEqual({ name, scheduled, running, dead, handledHere }, { name: 'elsewhere', scheduled: 1, running: 0, dead: 0, handledHere: false });
   });
 });

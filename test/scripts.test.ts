@@ -281,7 +281,10 @@ describe('Lua scripts', function () {
     await add('readded', now + 60_000);
     await scripts.remove(keys, 'job', 'removed');
     await sleep(50);
-    assert.deepEqual(await scripts.stats(keys), { scheduled: 2, running: 1, dead: 0 });
+    const { oldestOverdueMs, ...counts } = await scripts.stats(keys);
+    // overdue: the expired lease only (the re-added task waits an hour); no retry, no pause
+    assert.deepEqual(counts, { scheduled: 2, running: 1, dead: 0, overdue: 1, retrying: 0, nextDueMs: now + 60_000, pausedAtMs: -1 });
+    assert.ok(oldestOverdueMs >= 50 && oldestOverdueMs < 10_000, `oldestOverdueMs ${oldestOverdueMs}`);
   });
 
   it('a hand-back, a lost-claim hand-back, a retry and the end of a superseded run publish a wake-up', async () => {

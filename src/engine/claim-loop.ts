@@ -44,7 +44,12 @@ export class ClaimLoop {
   private nameCursor = 0;
 
   constructor(private readonly ctx: ClaimLoopContext) {
-    this.claimSettings = { leaseMs: ctx.options.leaseMs, maxAttempts: ctx.options.maxRetries + 1, expiredError: EXPIRED_LEASE_ERROR };
+    this.claimSettings = {
+      leaseMs: ctx.options.leaseMs,
+      maxAttempts: ctx.options.maxRetries + 1,
+      expiredError: EXPIRED_LEASE_ERROR,
+      deadRetention: ctx.options.deadRetention,
+    };
   }
 
   /** Claims at once (coalesced with other requests). */

@@ -11,6 +11,8 @@ export interface HeldTask extends ClaimedTask {
   succeeded: boolean;
   /** The task was removed while running: the run only has to free its lease when it ends. */
   cancelled: boolean;
+  /** This node handed the task back (shutdown, no handler): its run ends as `handed_back` in the metrics. */
+  handedBack?: boolean;
 }
 
 /** The task's AbortSignal, created on first use (already aborted if the task was). */

@@ -14,6 +14,8 @@ export interface TaskKeys {
   deadInfo: string;
   /** SET of tasks whose last lease expired: they run alone until they next end (see claim.lua). */
   suspects: string;
+  /** STRING present while the name is paused (see pause.lua): the pause time (Unix ms, Redis time). */
+  paused: string;
 }
 
 /** The kinds of key of one name, in TaskKeys order; the key of kind `k` ends with `:<k>`. */
@@ -25,6 +27,7 @@ export const TASK_KEY_KINDS: ReadonlyArray<[keyof TaskKeys, string]> = [
   ['dead', 'dead'],
   ['deadInfo', 'dead-info'],
   ['suspects', 'suspects'],
+  ['paused', 'paused'],
 ];
 
 /**

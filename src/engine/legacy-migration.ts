@@ -158,7 +158,7 @@ export class LegacyMigration {
         const chunk = list.slice(i, i + ADOPT_CHUNK);
         await this.adoptScript.run(
           this.port,
-          [keys.due, keys.attempts, keys.suspects, keys.claims],
+          [keys.due, keys.attempts, keys.suspects, keys.claims, keys.dead, keys.deadInfo],
           [name, this.keys.wakeChannel(name), publishCommandOf(this.port), ...chunk.flatMap((task) => [String(task.dueTimeMs), task.taskInfo, String(task.attemptsUsed)])],
         );
         await this.doneScript.run(this.port, [this.staging.moving, this.staging.movingUntil], [token, ...chunk.map((task) => task.member)]);

@@ -2,6 +2,14 @@ import { withArticle } from './errors';
 /** How the delay between retries grows. */
 export type RetryBackoff = 'fixed' | 'exponential';
 
+/** How long dead tasks are kept, per handler name (trimmed as tasks die, oldest first). */
+export interface DeadRetention {
+  /** Most dead tasks kept per name. Default `10000` (Sidekiq's). */
+  maxTasks: number;
+  /** Dead tasks older than this are dropped. Default `15552000000` (180 days, Sidekiq's 6 months). */
+  maxAgeMs: number;
+}
+
 /** Scheduler settings: the module's `antelope.json` config and the engine's options are the same. */
 export interface SchedulerOptions {
   /**
@@ -40,6 +48,12 @@ export interface SchedulerOptions {
    * command gets the client's command timeout, and a script 10 s, for its reply. Default `10000`.
    */
   redisWaitMs: number;
+  /** Dead-set retention of each name; either field may be given alone. Default `{ maxTasks: 10000, maxAgeMs: 180 days }`. */
+  deadRetention: DeadRetention;
+  /** Count runs, outcomes, lag and durations for getMetrics(). Default `true`. */
+  metrics: boolean;
+  /** Add prom-client's default process metrics (CPU, memory, event loop) to getMetrics(). Default `false`. */
+  processMetrics: boolean;
   /**
    * Upgrade from the published AntelopeJS scheduler: while listening, move the tasks of its sorted set
    * (`legacyKey`) into this module's keys, at start, on each of its `update` messages and every
@@ -68,6 +82,9 @@ export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
   allowUnknownHandlers: false,
   claimBatchSize: 64,
   redisWaitMs: 10_000,
+  deadRetention: Object.freeze({ maxTasks: 10_000, maxAgeMs: 180 * 24 * 3_600_000 }),
+  metrics: true,
+  processMetrics: false,
   migrateLegacyTasks: false,
   legacyKey: 'SchedulerUtil.Tasks',
   legacyChannel: 'SchedulerUtil',
@@ -109,10 +126,33 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
   allowUnknownHandlers: boolean,
   claimBatchSize: integer(1, 1_000),
   redisWaitMs: integer(0, 3_600_000),
+  deadRetention: (value) => checkDeadRetention(value),
+  metrics: boolean,
+  processMetrics: boolean,
   migrateLegacyTasks: boolean,
   legacyKey: redisName,
   legacyChannel: redisName,
 };
+
+const DEAD_RETENTION_CHECKS: Record<keyof DeadRetention, Check> = {
+  maxTasks: integer(1, 100_000_000),
+  maxAgeMs: integer(1_000, 10 * 365 * 24 * 3_600_000),
+};
+
+function checkDeadRetention(value: unknown): string | undefined {
+  const shape = 'an object { maxTasks, maxAgeMs }';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return shape;
+  for (const [field, fieldValue] of Object.entries(value)) {
+    if (!Object.hasOwn(DEAD_RETENTION_CHECKS, field)) return `${shape} (unknown field "${field}")`;
+    const expected = DEAD_RETENTION_CHECKS[field as keyof DeadRetention](fieldValue);
+    if (expected) return `${shape} whose "${field}" is ${expected} (received ${describe(fieldValue)})`;
+  }
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
@@ -135,7 +175,9 @@ export function resolveOptions(input: unknown = {}): SchedulerOptions {
         `redis_scheduler config: unknown field "${field}"; expected one of ${Object.keys(CHECKS).join(', ')}`,
       );
     }
-    if (value !== undefined) merged[field] = value;
+    if (value === undefined) continue;
+    // deadRetention fields may be given alone: the others keep their defaults.
+    merged[field] = field === 'deadRetention' && isPlainObject(value) ? { ...DEFAULT_OPTIONS.deadRetention, ...value } : value;
   }
   for (const [field, check] of Object.entries(CHECKS)) {
     const expected = check(merged[field]);

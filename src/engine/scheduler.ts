@@ -15,9 +15,34 @@ import { waitAtMost } from './single-flight';
 import { TaskRunner } from './task-runner';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
 import { WakeSubscriptions } from './wake-subscriptions';
-import type { DeadTask, HandlerStats, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
+import * as deadSet from './dead-set';
+import * as inspection from './inspection';
+import { SchedulerMetrics } from './metrics';
+import { OperatorScripts, type OperatorContext } from './operator-scripts';
+import * as pause from './pause';
+import type {
+  DeadTask,
+  HandlerStats,
+  ListTasksOptions,
+  PurgeDeadOptions,
+  TaskHandler,
+  TaskPage,
+  TaskSpec,
+  TaskView,
+} from '../interfaces/redis_scheduler/beta/types';
 
-export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
+export type {
+  DeadTask,
+  HandlerStats,
+  ListTasksOptions,
+  PurgeDeadOptions,
+  TaskContext,
+  TaskHandler,
+  TaskPage,
+  TaskSpec,
+  TaskState,
+  TaskView,
+} from '../interfaces/redis_scheduler/beta/types';
 export type { SchedulerLogger } from './logger';
 export type { LegacyMigrationCounts } from './legacy-migration';
 
@@ -56,6 +81,9 @@ export class RedisScheduler {
   private transitions: Promise<void> = Promise.resolve();
   private evictionChecked = false;
   private readonly secondsHint: SecondsLikeDueTimeHint;
+  /** What the operator functions (issue 12) work with: inspection, dead set, pause. */
+  private readonly ops: OperatorContext;
+  private readonly metrics: SchedulerMetrics;
 
   /**
    * @param client a connected client: node-redis 4-6 (`createClient` or `createCluster`) or ioredis
@@ -76,11 +104,21 @@ export class RedisScheduler {
     this.scripts = new Scripts(this.redis, this.keys);
     this.names = new NameRegistry(this.redis, this.keys.names);
     this.legacy = new LegacyMigration(this.redis, this.keys, this.names, this.options, log);
-    this.runner = new TaskRunner(this.scripts, this.keys, this.options, this.handlers, log, {
+    this.metrics = new SchedulerMetrics(() => this.getStats(), { recordRuns: this.options.metrics, processMetrics: this.options.processMetrics });
+    this.ops = {
+      port: this.redis,
+      keys: this.keys,
+      scripts: new OperatorScripts(this.redis, this.keys),
+      names: this.names,
+      maxTaskInfoBytes: this.options.maxTaskInfoBytes,
+      ready: (call) => waitForRedis(this.client, this.options.redisWaitMs, call),
+    };
+    const hooks = {
       onSlotFree: () => this.loop.onSlotFree(),
-      wakeWithin: (delayMs) => this.loop.wakeWithin(delayMs),
+      wakeWithin: (delayMs: number) => this.loop.wakeWithin(delayMs),
       isListening: () => this.listening,
-    });
+    };
+    this.runner = new TaskRunner(this.scripts, this.keys, this.options, this.handlers, log, hooks, this.metrics);
     const isListening = () => this.listening;
     this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening });
     this.wake = new WakeSubscriptions(this.redis, this.keys, (message) => this.loop.onWakeMessage(message), (message) => this.log.warn(message));
@@ -203,13 +241,65 @@ export class RedisScheduler {
     await this.converge();
   }
 
-  /** Counts per handler name: every name that has had a task, and every name handled here. Each task is counted once. */
+  /**
+   * Figures per handler name (every name that has had a task or a pause, and every name handled
+   * here), each task counted once: counts by state, overdue tasks and the lag by Redis time,
+   * retries, next due time, pause. One script per name, whatever the backlog.
+   */
   async getStats(): Promise<HandlerStats[]> {
     await waitForRedis(this.client, this.options.redisWaitMs, 'getStats');
     const names = new Set<string>([...(await this.names.list()), ...this.handlers.keys()]);
     return Promise.all(
-      [...names].sort().map(async (name) => ({ name, ...(await this.scripts.stats(this.keys.forHandler(name))), handledHere: this.handlers.has(name) })),
+      [...names].sort().map(async (name) => inspection.statsOf(name, await this.scripts.stats(this.keys.forHandler(name)), this.handlers.has(name))),
     );
+  }
+
+  /**
+   * One page of the tasks of `name` in a state, in due order (lease-expiry order for running tasks,
+   * death order for dead ones), in O(log n + limit). Pass `cursor` back for the next page: every
+   * task that stays in that state is seen once, however many are added, claimed or removed meanwhile.
+   */
+  async listTasks(name: string, options: ListTasksOptions): Promise<TaskPage> {
+    return inspection.listTasks(this.ops, name, options);
+  }
+
+  /** The task (name, taskInfo) in whatever state it is, or null. */
+  async getTask(name: string, taskInfo: string): Promise<TaskView | null> {
+    return inspection.getTask(this.ops, name, taskInfo);
+  }
+
+  /**
+   * Requeues dead tasks of `name`, due now with a full set of attempts: those of `taskInfos` (the
+   * others are ignored), or all of them. Resolves to how many were requeued.
+   */
+  async retryDeadTasks(name: string, taskInfos?: readonly string[]): Promise<number> {
+    return deadSet.retryDeadTasks(this.ops, name, taskInfos);
+  }
+
+  /** Deletes dead tasks of `name`: all, or those dead for at least `olderThanMs` (Redis time). Resolves to how many. */
+  async purgeDeadTasks(name: string, options: PurgeDeadOptions = {}): Promise<number> {
+    return deadSet.purgeDeadTasks(this.ops, name, options);
+  }
+
+  /**
+   * Pauses `name` fleet-wide, persisted in Redis: no node claims its tasks until resumeHandler;
+   * running ones finish. Resolves to false if it was already paused.
+   */
+  async pauseHandler(name: string): Promise<boolean> {
+    return pause.pauseHandler(this.ops, name);
+  }
+
+  /** Lifts the pause of `name`; nodes claim its due tasks at once. Resolves to false if it was not paused. */
+  async resumeHandler(name: string): Promise<boolean> {
+    return pause.resumeHandler(this.ops, name);
+  }
+
+  /**
+   * This node's metrics in the Prometheus text format: adds, runs by outcome, lag and durations
+   * (unless the metrics option is false), and the task gauges read from Redis now.
+   */
+  async getMetrics(): Promise<string> {
+    return this.metrics.text();
   }
 
   /** The oldest dead tasks of a name (most `limit`), with their last error and attempt count. */
@@ -250,6 +340,7 @@ export class RedisScheduler {
   private async addChunk(name: string, pairs: string[]): Promise<void> {
     await this.names.register(name);
     const delayMs = await this.scripts.add(this.keys.forHandler(name), name, pairs);
+    this.metrics.tasksAdded(name, pairs.length / 2);
     if (delayMs >= 0 && this.handlers.has(name)) this.loop.wakeWithin(delayMs);
   }
 

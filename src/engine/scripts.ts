@@ -1,4 +1,5 @@
 import type { KeySpace, TaskKeys } from './keys';
+import { DEFAULT_OPTIONS, type DeadRetention } from './options';
 import { publishCommandOf, type RedisPort } from './redis/redis-port';
 import { LuaScript } from './redis/script-runner';
 
@@ -50,11 +51,21 @@ export interface RenewResult<T> {
   cancelled: T[];
 }
 
-/** Counts of one name, each task once (see `stats.lua`). */
+/** The figures of one name, each task counted once (see `stats.lua`). */
 export interface NameCounts {
   scheduled: number;
   running: number;
   dead: number;
+  /** Scheduled tasks due by now. */
+  overdue: number;
+  /** How late the most overdue task is, by Redis time; 0 when none is overdue. */
+  oldestOverdueMs: number;
+  /** Tasks that have used attempts (waiting for a retry or running one). */
+  retrying: number;
+  /** Earliest due time (Unix ms); -1 when nothing is scheduled. */
+  nextDueMs: number;
+  /** When the name was paused (Unix ms); -1 when it is not paused. */
+  pausedAtMs: number;
 }
 
 /** A task held under a claim token, as the token-checking scripts take it. */
@@ -68,6 +79,8 @@ export interface ClaimSettings {
   leaseMs: number;
   maxAttempts: number;
   expiredError: string;
+  /** Dead-set retention, applied where a task dies (claim.lua, fail.lua). Default: DEFAULT_OPTIONS.deadRetention. */
+  deadRetention?: DeadRetention;
 }
 
 /** The atomic operations, one Lua file each; this class only orders their KEYS and ARGV. */
@@ -98,7 +111,8 @@ export class Scripts {
    * published, or -1 if none was needed.
    */
   async add(keys: TaskKeys, name: string, pairs: string[]): Promise<number> {
-    return Number(await this.addScript.run(this.port, [keys.due, keys.attempts, keys.suspects, keys.claims], [...this.wakeArgs(name), ...pairs]));
+    const keyList = [keys.due, keys.attempts, keys.suspects, keys.claims, keys.dead, keys.deadInfo];
+    return Number(await this.addScript.run(this.port, keyList, [...this.wakeArgs(name), ...pairs]));
   }
 
   /**
@@ -108,8 +122,16 @@ export class Scripts {
   async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
       this.port,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
-      [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError, String(runningHere)],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.paused],
+      [
+        String(limit),
+        String(settings.leaseMs),
+        token,
+        String(settings.maxAttempts),
+        settings.expiredError,
+        String(runningHere),
+        ...retentionArgs(settings.deadRetention),
+      ],
     );
     const tasks: ClaimedTask[] = [];
     for (let i = 2; i < reply.length; i += 3) {
@@ -133,12 +155,28 @@ export class Scripts {
     return refused.map((position) => held[Number(position) - 1]);
   }
 
-  /** Records a failed run: retry after `retryDelayMs`, or the dead set after the last attempt. */
-  async fail(keys: TaskKeys, name: string, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
+  /** Records a failed run: retry after `retryDelayMs`, or the dead set (trimmed to `deadRetention`) after the last attempt. */
+  async fail(
+    keys: TaskKeys,
+    name: string,
+    held: HeldClaim,
+    error: string,
+    maxAttempts: number,
+    retryDelayMs: number,
+    deadRetention?: DeadRetention,
+  ): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
       this.port,
       [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
-      [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs)), ...this.wakeArgs(name)],
+      [
+        held.taskInfo,
+        held.token,
+        error,
+        String(maxAttempts),
+        String(Math.round(retryDelayMs)),
+        ...this.wakeArgs(name),
+        ...retentionArgs(deadRetention),
+      ],
     );
     return Number(reply) as FailOutcome;
   }
@@ -161,16 +199,24 @@ export class Scripts {
     return Number(await this.releaseScript.run(this.port, [keys.due, keys.lease, keys.claims], args));
   }
 
-  /** Cancels a task in every state (a running one's holder is told at once); returns whether it was found. */
+  /** Cancels a task in every state, dead included (a running one's holder is told at once); returns whether it was found. */
   async remove(keys: TaskKeys, name: string, taskInfo: string): Promise<boolean> {
     const [, channel, publish] = this.wakeArgs(name);
-    const reply = await this.removeScript.run(this.port, [keys.due, keys.claims, keys.attempts, keys.suspects], [taskInfo, channel, publish]);
+    const keyList = [keys.due, keys.claims, keys.attempts, keys.suspects, keys.dead, keys.deadInfo];
+    const reply = await this.removeScript.run(this.port, keyList, [taskInfo, channel, publish]);
     return Number(reply) === 1;
   }
 
-  /** Counts the tasks of one name, each once. */
+  /** The figures of one name, each task counted once. */
   async stats(keys: TaskKeys): Promise<NameCounts> {
-    const [scheduled, running, dead] = (await this.statsScript.run<number[]>(this.port, [keys.due, keys.lease, keys.claims, keys.dead], [])).map(Number);
-    return { scheduled, running, dead };
+    const keyList = [keys.due, keys.lease, keys.claims, keys.dead, keys.attempts, keys.paused];
+    const reply = (await this.statsScript.run<unknown[]>(this.port, keyList, [])).map(Number);
+    const [scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs] = reply;
+    return { scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs };
   }
+}
+
+/** ARGV of the scripts where a task dies (claim.lua, fail.lua): the dead-set retention. */
+function retentionArgs(retention: DeadRetention = DEFAULT_OPTIONS.deadRetention): string[] {
+  return [String(retention.maxTasks), String(retention.maxAgeMs)];
 }

@@ -6,6 +6,7 @@ import { SingleFlight } from './single-flight';
 import { describeTask } from './describe';
 import { errorMessage, errorText } from './errors';
 import type { SchedulerLogger } from './logger';
+import type { RunOutcome, RunRecorder } from './metrics';
 import type { TaskContext, TaskHandler } from '../interfaces/redis_scheduler/beta/types';
 
 /** What the runner needs from the node around it. */
@@ -52,6 +53,7 @@ export class TaskRunner {
     private readonly handlers: ReadonlyMap<string, TaskHandler>,
     private readonly log: SchedulerLogger,
     private readonly hooks: RunnerHooks,
+    private readonly recorder: RunRecorder,
   ) {}
 
   get maxAttempts(): number {
@@ -129,6 +131,7 @@ export class TaskRunner {
   async handBack(tasks: HeldTask[]): Promise<void> {
     for (const task of tasks) {
       this.untrack(task);
+      task.handedBack = true;
       if (this.isolatedTask === task) this.isolatedTask = undefined;
       abortTask(task, new Error('redis_scheduler: the node is shutting down; the task was handed back'));
     }
@@ -146,15 +149,18 @@ export class TaskRunner {
 
   /** Runs the handler and records the outcome; never rejects. */
   private async execute(task: HeldTask): Promise<void> {
+    const endRun = this.recorder.runStarted(task.name, task.dueTimeMs);
     try {
       const handler = this.handlers.get(task.name);
       if (!handler) {
         await this.handBack([task]);
+        endRun('handed_back');
         return;
       }
       if (task.cancelled) {
         // removed before its handler could start: only free the lease (see complete.lua)
         this.acknowledge(task);
+        endRun('lease_expired');
         return;
       }
       const context: TaskContext = {
@@ -176,11 +182,13 @@ export class TaskRunner {
       }
       if (!this.isHeld(task)) {
         this.log.warn(`task ${describeTask(task.name, task.taskInfo)} finished after its lease was lost or handed back; its outcome is discarded`);
+        endRun(task.handedBack ? 'handed_back' : 'lease_expired');
       } else if (failed && !task.cancelled) {
-        await this.recordFailure(task, failure);
+        endRun(await this.recordFailure(task, failure));
       } else {
         // a cancelled run's acknowledgement only frees its lease (see complete.lua)
         this.acknowledge(task);
+        endRun(task.cancelled ? 'lease_expired' : 'success');
       }
     } finally {
       this.running--;
@@ -228,17 +236,21 @@ export class TaskRunner {
     return Math.max(0, Math.round(base * (1 + retryJitter * (2 * Math.random() - 1))));
   }
 
-  private async recordFailure(task: HeldTask, failure: unknown): Promise<void> {
+  /** Records the failure in Redis; resolves to the run's outcome. */
+  private async recordFailure(task: HeldTask, failure: unknown): Promise<RunOutcome> {
     const delayMs = this.retryDelayMs(task.attempt);
     const error = errorText(failure).slice(0, MAX_ERROR_CHARS);
     const where = `task ${describeTask(task.name, task.taskInfo)} failed (attempt ${task.attempt}/${this.maxAttempts}): ${errorMessage(failure)}`;
     try {
-      const outcome = await this.scripts.fail(this.keys.forHandler(task.name), task.name, task, error, this.maxAttempts, delayMs);
+      const keys = this.keys.forHandler(task.name);
+      const outcome = await this.scripts.fail(keys, task.name, task, error, this.maxAttempts, delayMs, this.options.deadRetention);
       if (outcome === FailOutcome.Retry) {
         this.log.warn(`${where}; retry in ${delayMs} ms`);
         if (this.handlers.has(task.name)) this.hooks.wakeWithin(delayMs);
+        return 'retry';
       } else if (outcome === FailOutcome.Dead) {
         this.log.error(`${where}; no attempts left: moved to the dead set`);
+        return 'dead';
       } else if (outcome === FailOutcome.Detached) {
         this.log.warn(`${where}; not retried: the task was removed or re-added meanwhile`);
       } else {
@@ -249,6 +261,7 @@ export class TaskRunner {
     } finally {
       this.untrack(task);
     }
+    return 'failure';
   }
 
   /** Acknowledges every ended task queued so far, one script call per name. */

@@ -5,6 +5,8 @@
   KEYS[2] attempts  HASH  taskInfo -> attempts already used
   KEYS[3] suspects  SET   tasks whose last lease expired (see claim.lua)
   KEYS[4] claims    HASH  taskInfo -> claim of the run holding the lease (see claim.lua)
+  KEYS[5] dead      ZSET  taskInfo -> time it was given up
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON of a dead task
   ARGV[1] handler name
   ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
   ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
@@ -15,12 +17,13 @@
   The registry of names lives in another slot: the caller writes it apart from this script.
 
   Invariants: a task has one identity (name, taskInfo) in every state; adding it again starts a
-  fresh life: its attempt count and suspicion are reset, and a run in progress is superseded
-  (its claim gets the '+' mark): that run may finish, but its outcome (success, failure, lease
-  expiry) no longer charges the task, and the new schedule waits until that run's lease ends.
+  fresh life: its attempt count and suspicion are reset, its dead entry (if any) is deleted, and
+  a run in progress is superseded (its claim gets the '+' mark): that run may finish, but its
+  outcome (success, failure, lease expiry) no longer charges the task, and the new schedule waits
+  until that run's lease ends.
   TIME and PUBLISH (which ACL may refuse) come before the first write, so a refusal writes nothing.
 ]]
-local due, attempts, suspects, claims = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local due, attempts, suspects, claims, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local name, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 
 local previousFirst = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')[2]
@@ -61,5 +64,9 @@ if redis.call('EXISTS', attempts) == 1 then
 end
 if redis.call('EXISTS', suspects) == 1 then
   redis.call('SREM', suspects, unpack(members))
+end
+if redis.call('EXISTS', dead) == 1 then
+  redis.call('ZREM', dead, unpack(members))
+  redis.call('HDEL', deadInfo, unpack(members))
 end
 return delayMs

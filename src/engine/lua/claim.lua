@@ -7,8 +7,10 @@
                           lease (n: the task's rank in its claim call, so every task's claim is unique)
   KEYS[4] attempts  HASH  taskInfo -> attempts already used (absent: none)
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
-  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs, dueTimeMs}
   KEYS[7] suspects  SET   tasks whose last lease expired: they may have crashed their node
+  KEYS[8] paused    STRING present while the name is paused: nothing is claimed (expired leases
+                    still are reclaimed)
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
   ARGV[3] token         unique to this claim call; each task's claim is "<token>/<n>|<dueTimeMs>", and
@@ -16,6 +18,8 @@
   ARGV[4] maxAttempts   1 + retries
   ARGV[5] expiredError  error recorded when an expired lease uses up the last attempt
   ARGV[6] runningHere   handlers the caller is running now
+  ARGV[7] deadMaxTasks  dead-set retention: most dead tasks kept (see trimDeadSet)
+  ARGV[8] deadMaxAgeMs  dead-set retention: oldest death kept
 
   Claim marks: none = the task's current run; '+' = superseded (the task was re-added while this
   run went on: its outcome no longer charges the task); '!' = cancelled (the task was removed: the
@@ -24,7 +28,8 @@
 
   Returns { nextDelayMs, isolation, taskInfo, dueTimeMs, attempt, taskInfo, dueTimeMs, attempt, ... }
     nextDelayMs: ms until the next task this caller could claim or the next lease expiry, by Redis
-      time (0: more are due now), or -1 when the name has neither. dueTimeMs is the task's score as
+      time (0: more are due now), or -1 when the name has neither (a paused name's due tasks do
+      not count). dueTimeMs is the task's score as
       Redis formats it.
     isolation: 0; 1 when the one task returned is a suspect the caller must run alone;
       2 when a due suspect was left for an idle node (the caller is busy).
@@ -40,9 +45,24 @@
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[7]), tonumber(ARGV[8])
+local paused = redis.call('EXISTS', KEYS[8]) == 1
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+
+-- Dead-set retention, trimmed as tasks die (never by a periodic scan): the dead set is ordered by
+-- death time, so what is too old or beyond deadMaxTasks is its head. At most 1,000 entries go per
+-- call, so a lowered limit converges over the next deaths.
+local function trimDeadSet()
+  local tooOld = redis.call('ZCOUNT', dead, '-inf', '(' .. math.floor(nowMs - deadMaxAgeMs))
+  local drop = math.min(math.max(tooOld, redis.call('ZCARD', dead) - deadMaxTasks), 1000)
+  if drop > 0 then
+    local oldest = redis.call('ZRANGE', dead, 0, drop - 1)
+    redis.call('ZREM', dead, unpack(oldest))
+    redis.call('HDEL', deadInfo, unpack(oldest))
+  end
+end
 
 local function isMarked(claim)
   local mark = string.sub(claim, 1, 1)
@@ -50,6 +70,7 @@ local function isMarked(claim)
 end
 
 -- Expired leases: the holder crashed, stalled or lost Redis for longer than the lease.
+local died = false
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT', 0, 1000)) do
   local claim = redis.call('HGET', claims, member)
   redis.call('ZREM', lease, member)
@@ -61,7 +82,8 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT
       redis.call('HDEL', attempts, member)
       redis.call('SREM', suspects, member)
       redis.call('ZADD', dead, math.floor(nowMs), member)
-      redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = math.floor(nowMs) }))
+      redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = math.floor(nowMs), dueTimeMs = dueTimeMs }))
+      died = true
     else
       redis.call('HSET', attempts, member, used)
       redis.call('SADD', suspects, member)
@@ -69,6 +91,8 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT
     end
   end
 end
+
+if died then trimDeadSet() end
 
 local result = { -1, 0 }
 local nextDueMs = nil
@@ -78,8 +102,9 @@ local hasClaims = redis.call('EXISTS', claims) == 1
 local hasAttempts = redis.call('EXISTS', attempts) == 1
 local hasSuspects = redis.call('EXISTS', suspects) == 1
 -- Pages of the due set in order; entries skipped (held by a run, or suspects left for an idle node)
--- are few, so one page is the rule.
-local pageSize, offset, scanning = math.max(limit, 1) + 1, 0, true
+-- are few, so one page is the rule. A paused name is not scanned: nothing is claimed, and its due
+-- tasks do not wake the caller.
+local pageSize, offset, scanning = math.max(limit, 1) + 1, 0, not paused
 while scanning do
   local entries = redis.call('ZRANGEBYSCORE', due, '-inf', '+inf', 'WITHSCORES', 'LIMIT', offset, pageSize)
   local members = {}

@@ -6,7 +6,7 @@
   KEYS[3] claims    HASH  taskInfo -> claim of the holder (see claim.lua)
   KEYS[4] attempts  HASH  taskInfo -> attempts already used
   KEYS[5] dead      ZSET  taskInfo -> time it was given up
-  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs, dueTimeMs}
   KEYS[7] suspects  SET   tasks whose last lease expired (see claim.lua)
   ARGV[1] taskInfo
   ARGV[2] token
@@ -16,6 +16,8 @@
   ARGV[6] handler name
   ARGV[7] wake channel (pub/sub; not a key; in the keys' slot)
   ARGV[8] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
+  ARGV[9] deadMaxTasks  dead-set retention: most dead tasks kept (see claim.lua's trimDeadSet)
+  ARGV[10] deadMaxAgeMs dead-set retention: oldest death kept
 
   Returns 0 NOT_HOLDER (lease lost: nothing changed), 1 RETRY, 2 DEAD, 3 DETACHED (the task was
   removed or re-added while it ran: not retried, the lease is freed).
@@ -30,6 +32,7 @@
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local member, token, err = ARGV[1], ARGV[2], ARGV[3]
 local maxAttempts, retryDelayMs, name, channel, publish = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], ARGV[8]
+local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[9]), tonumber(ARGV[10])
 
 local claim = redis.call('HGET', claims, member)
 if claim ~= token and claim ~= '+' .. token and claim ~= '!' .. token then
@@ -56,7 +59,16 @@ if used >= maxAttempts then
   redis.call('SREM', suspects, member)
   redis.call('HDEL', attempts, member)
   redis.call('ZADD', dead, math.floor(nowMs), member)
-  redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = math.floor(nowMs) }))
+  local dueTimeMs = tonumber(string.match(token, '|(.*)$'))
+  redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = math.floor(nowMs), dueTimeMs = dueTimeMs }))
+  -- Dead-set retention, trimmed as tasks die, as in claim.lua: the head of the set by death time.
+  local tooOld = redis.call('ZCOUNT', dead, '-inf', '(' .. math.floor(nowMs - deadMaxAgeMs))
+  local drop = math.min(math.max(tooOld, redis.call('ZCARD', dead) - deadMaxTasks), 1000)
+  if drop > 0 then
+    local oldest = redis.call('ZRANGE', dead, 0, drop - 1)
+    redis.call('ZREM', dead, unpack(oldest))
+    redis.call('HDEL', deadInfo, unpack(oldest))
+  end
   return 2
 end
 local retryAtMs = math.floor(nowMs + retryDelayMs)

@@ -6,6 +6,8 @@
   KEYS[2] attempts  HASH  taskInfo -> attempts already used
   KEYS[3] suspects  SET   tasks whose last lease expired (see claim.lua)
   KEYS[4] claims    HASH  taskInfo -> claim of the run holding the lease (see claim.lua)
+  KEYS[5] dead      ZSET  taskInfo -> time it was given up
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON of a dead task
   ARGV[1] handler name
   ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
   ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
@@ -16,11 +18,11 @@
   slot: the caller writes it apart from this script.
 
   Invariant: an adopted task is an add like any other (last write wins: its due time replaces the
-  one already scheduled, and a run in progress is superseded as add.lua does), except that it keeps
-  the failures it had: "RETRY-<n>:" is n attempts used. TIME and PUBLISH come before the first
+  one already scheduled, a run in progress is superseded and a dead entry deleted, as add.lua
+  does), except that it keeps the failures it had: "RETRY-<n>:" is n attempts used. TIME and PUBLISH come before the first
   write, so a refusal of either leaves nothing written.
 ]]
-local due, attempts, suspects, claims = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local due, attempts, suspects, claims, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local name, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 
 local previousFirst = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')[2]
@@ -50,5 +52,7 @@ for i = 4, #ARGV, 3 do
     redis.call('HDEL', attempts, member)
   end
   redis.call('SREM', suspects, member)
+  redis.call('ZREM', dead, member)
+  redis.call('HDEL', deadInfo, member)
 end
 return delayMs

@@ -1,23 +1,25 @@
 --[[
-  remove: cancels a task in every state: due, waiting for a retry, or running.
+  remove: cancels a task in every state: due, waiting for a retry, running, or dead.
 
   KEYS[1] due       ZSET  taskInfo -> due time
   KEYS[2] claims    HASH  taskInfo -> claim of the holder (see claim.lua)
   KEYS[3] attempts  HASH  taskInfo -> attempts already used
   KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
+  KEYS[5] dead      ZSET  taskInfo -> time it was given up
+  KEYS[6] deadInfo  HASH  taskInfo -> JSON of a dead task
   ARGV[1] taskInfo
   ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
   ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
 
-  Returns 1 if the task was scheduled or running, 0 if it was not found.
+  Returns 1 if the task was scheduled, running or dead, 0 if it was not found.
 
   Invariant: a running task's claim is cancelled (marked '!', see claim.lua) but keeps its lease
   until the run ends, so a re-add waits behind it and the task never runs twice at once; the
   holder can neither retry nor complete it. "! <claim>" is published (before any write, as ACL
-  may refuse PUBLISH) so the holder's node fires the handler's signal at once. Dead-set history
-  is kept.
+  may refuse PUBLISH) so the holder's node fires the handler's signal at once. A dead task's
+  entry is deleted.
 ]]
-local due, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local due, claims, attempts, suspects, dead, deadInfo = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 local scheduled = redis.call('ZSCORE', due, member)
 local claim = redis.call('HGET', claims, member)
@@ -30,4 +32,6 @@ end
 redis.call('ZREM', due, member)
 redis.call('HDEL', attempts, member)
 redis.call('SREM', suspects, member)
-return (scheduled or running) and 1 or 0
+local wasDead = redis.call('ZREM', dead, member) == 1
+redis.call('HDEL', deadInfo, member)
+return (scheduled or running or wasDead) and 1 or 0

@@ -1,8 +1,19 @@
 import { InterfaceFunction, RegisteringProxy } from '@ajs/core/beta';
 
-import type { DeadTask, HandlerStats, TaskHandler, TaskSpec } from './types';
+import type { DeadTask, HandlerStats, ListTasksOptions, PurgeDeadOptions, TaskHandler, TaskPage, TaskSpec, TaskView } from './types';
 
-export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from './types';
+export type {
+  DeadTask,
+  HandlerStats,
+  ListTasksOptions,
+  PurgeDeadOptions,
+  TaskContext,
+  TaskHandler,
+  TaskPage,
+  TaskSpec,
+  TaskState,
+  TaskView,
+} from './types';
 
 /** @internal bound by the implementing module through ImplementInterface */
 export namespace internal {
@@ -49,8 +60,49 @@ export const addTasks = InterfaceFunction<(tasks: TaskSpec[]) => void>();
  */
 export const removeTask = InterfaceFunction<(name: string, taskInfo: string) => boolean>();
 
-/** Counts per handler name (scheduled, running, dead), including names no node handles. */
+/**
+ * Figures per handler name, including names no node handles: scheduled, running, dead, overdue,
+ * oldestOverdueMs (the lag, by Redis time), retrying, nextDueMs, paused. Cheap at any backlog.
+ */
 export const getStats = InterfaceFunction<() => HandlerStats[]>();
 
 /** The oldest dead tasks of a name (at most `limit`, default 100) with their last error. */
 export const getDeadTasks = InterfaceFunction<(name: string, limit?: number) => DeadTask[]>();
+
+// ---- operating it (issue 12) ----
+
+/**
+ * One page of the tasks of `name` in `options.state` ('scheduled' | 'running' | 'dead'), in due
+ * order (lease-expiry order for running tasks, death order for dead ones), in O(log n + limit).
+ * Pass the returned `cursor` back for the next page; it is absent on the last page. Every task that
+ * stays in that state is seen exactly once while others are added, claimed or removed.
+ */
+export const listTasks = InterfaceFunction<(name: string, options: ListTasksOptions) => TaskPage>();
+
+/** The task identified by exactly (name, taskInfo), in whatever state it is, or null. */
+export const getTask = InterfaceFunction<(name: string, taskInfo: string) => TaskView | null>();
+
+/**
+ * Requeues dead tasks of `name`, due now with a full set of attempts: those among `taskInfos`, or
+ * all of them when omitted. Resolves to how many were requeued.
+ */
+export const retryDeadTasks = InterfaceFunction<(name: string, taskInfos?: string[]) => number>();
+
+/** Deletes dead tasks of `name`: all, or those that died at least `olderThanMs` ago. Resolves to how many. */
+export const purgeDeadTasks = InterfaceFunction<(name: string, options?: PurgeDeadOptions) => number>();
+
+/**
+ * Pauses `name` on every node, persisted in Redis (it survives restarts): no node claims its tasks
+ * until resumeHandler; running ones finish. Resolves to false if it was already paused.
+ */
+export const pauseHandler = InterfaceFunction<(name: string) => boolean>();
+
+/** Lifts the pause of `name`; listeners claim its due tasks at once. Resolves to false if it was not paused. */
+export const resumeHandler = InterfaceFunction<(name: string) => boolean>();
+
+/**
+ * This node's metrics in the Prometheus text exposition format: redis_scheduler_tasks_added_total,
+ * redis_scheduler_task_runs_total, redis_scheduler_task_lag_seconds, redis_scheduler_task_duration_seconds,
+ * and the gauges redis_scheduler_tasks and redis_scheduler_oldest_overdue_seconds read from Redis.
+ */
+export const getMetrics = InterfaceFunction<() => string>();

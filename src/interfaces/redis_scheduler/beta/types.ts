@@ -42,6 +42,60 @@ export interface HandlerStats {
   dead: number;
   /** Whether the node answering has a handler for the name. */
   handledHere: boolean;
+  /** Scheduled tasks due by now (Redis time) and not running: the backlog. */
+  overdue: number;
+  /** How late the most overdue task is, by Redis time (ms): the lag to alert on. 0 when none is overdue. */
+  oldestOverdueMs: number;
+  /** Tasks that failed or lost a lease and have attempts left: waiting for their retry or running it. */
+  retrying: number;
+  /** Due time of the earliest scheduled task (Unix ms), or null when none is scheduled. */
+  nextDueMs: number | null;
+  /** Whether the name is paused fleet-wide (see pauseHandler): no node claims its tasks. */
+  paused: boolean;
+}
+
+/** Where a task is: waiting (`scheduled`, including retries), leased to a node (`running`), or given up (`dead`). */
+export type TaskState = 'scheduled' | 'running' | 'dead';
+
+/** One task as {@link listTasks} and {@link getTask} show it. */
+export interface TaskView {
+  name: string;
+  taskInfo: string;
+  state: TaskState;
+  /** When it is (or was, for a running or dead task) due, Unix ms. */
+  dueTimeMs: number;
+  /** Scheduled: the attempt its next run will be (1 for a fresh task); running: the current attempt; dead: attempts used. */
+  attempt: number;
+  /** Running tasks: when their lease ends unless renewed (Unix ms, Redis time). */
+  leaseExpiresMs?: number;
+  /** Dead tasks: the last error. */
+  error?: string;
+  /** Dead tasks: when they were given up (Unix ms, Redis time). */
+  diedAtMs?: number;
+}
+
+/** Options of {@link listTasks}. */
+export interface ListTasksOptions {
+  /** Which tasks to list. */
+  state: TaskState;
+  /** Most tasks in the page, 1 to 10,000. Default 100. */
+  limit?: number;
+  /** The `cursor` of the previous page; omit for the first page. */
+  cursor?: string;
+}
+
+/** One page of {@link listTasks}. */
+export interface TaskPage {
+  /** In due order (scheduled), lease-expiry order (running) or death order (dead). */
+  tasks: TaskView[];
+  /** Pass it back for the next page; absent when this page reached the end. */
+  cursor?: string;
+}
+
+/** Options of {@link purgeDeadTasks}. */
+export interface PurgeDeadOptions {
+  /** Only purge tasks that died at least this long ago (ms, Redis time). Default: purge all. */
+  olderThanMs?: number;
 }
 
 /** A task in the dead set, as {@link getDeadTasks} reports it. */
