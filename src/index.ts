@@ -59,6 +59,8 @@ export function construct(config?: Partial<SchedulerOptions>): void {
     addTask: async (name, dueTime, taskInfo) => (await getEngine()).addTask(name, dueTime, taskInfo),
     addTasks: async (tasks) => (await getEngine()).addTasks(tasks),
     removeTask: async (name, taskInfo) => (await getEngine()).removeTask(name, taskInfo),
+    addRecurringTask: async (name, schedule, taskInfo) => (await getEngine()).addRecurringTask(name, schedule, taskInfo),
+    getRecurringTasks: async (name) => (await getEngine()).getRecurringTasks(name),
     getStats: async () => (await getEngine()).getStats(),
     getDeadTasks: async (name, limit) => (await getEngine()).getDeadTasks(name, limit),
   });

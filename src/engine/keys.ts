@@ -14,6 +14,14 @@ export interface TaskKeys {
   deadInfo: string;
   /** SET of tasks whose last lease expired: they run alone until they next end (see claim.lua). */
   suspects: string;
+  /** HASH taskInfo -> JSON ScheduleRecord of a recurring task (see recurrence.ts). */
+  recurring: string;
+  /** HASH taskInfo -> "<startMs>" while a recurring tick runs or retries, "<startMs>|<outcome>" once it ended. */
+  ticks: string;
+  /** SET of recurring tasks whose tick ended and whose next tick is still to be scheduled. */
+  advance: string;
+  /** STRING counter of the recurring ticks that were coalesced into a later run (missed or overlapping). */
+  coalesced: string;
 }
 
 /**
@@ -48,6 +56,10 @@ export class KeySpace {
       dead: `${this.tag}:dead:${name}`,
       deadInfo: `${this.tag}:dead-info:${name}`,
       suspects: `${this.tag}:suspects:${name}`,
+      recurring: `${this.tag}:recurring:${name}`,
+      ticks: `${this.tag}:ticks:${name}`,
+      advance: `${this.tag}:advance:${name}`,
+      coalesced: `${this.tag}:coalesced:${name}`,
     };
   }
 }

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { KeySpace, type TaskKeys } from './keys';
 import { resolveOptions, type SchedulerOptions } from './options';
+import { Recurrence } from './recurrence';
+import { parseSchedule } from './schedule-spec';
 import { FailOutcome, Isolation, Scripts, type ClaimResult, type ClaimSettings, type ClaimedTask, type RedisClient } from './scripts';
 import { SingleFlight, waitAtMost } from './single-flight';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
-import type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
+import type { DeadTask, HandlerStats, RecurringSchedule, RecurringTask, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
 
-export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec };
+export type { DeadTask, HandlerStats, RecurringSchedule, RecurringTask, TaskContext, TaskHandler, TaskSpec };
 
 /** Where the engine writes what it does; the AntelopeJS module passes its Logging channel. */
 export interface SchedulerLogger {
@@ -54,6 +56,7 @@ export class RedisScheduler {
   private readonly keys: KeySpace;
   private readonly scripts: Scripts;
   private readonly claimSettings: ClaimSettings;
+  private readonly recurrence: Recurrence;
   private readonly handlers = new Map<string, TaskHandler>();
   /** name -> taskInfo -> claim held by this node */
   private readonly held = new Map<string, Map<string, HeldTask>>();
@@ -101,6 +104,9 @@ export class RedisScheduler {
       maxAttempts: this.options.maxRetries + 1,
       expiredError: EXPIRED_LEASE_ERROR,
     };
+    this.recurrence = new Recurrence(client, this.keys, log, (name, delayMs) => {
+      if (this.handlers.has(name)) this.wakeWithin(delayMs);
+    });
   }
 
   /** The options in force, defaults included. */
@@ -180,6 +186,31 @@ export class RedisScheduler {
     return found;
   }
 
+  /**
+   * Runs `taskInfo` for handler `name` on a schedule, once per tick across all nodes (see
+   * docs/recurring.md). The same (name, schedule, taskInfo) again changes nothing; another schedule
+   * replaces it and recomputes the next tick. removeTask ends it. Resolves to whether it wrote.
+   * @throws TypeError naming the field on a bad schedule, name or taskInfo (nothing is written),
+   *   Error for an unknown handler unless allowUnknownHandlers.
+   */
+  async addRecurringTask(name: string, schedule: RecurringSchedule, taskInfo: string): Promise<boolean> {
+    checkHandlerName(name);
+    const grid = parseSchedule(schedule);
+    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    this.checkKnownHandler(name);
+    return this.recurrence.upsert(name, grid, taskInfo);
+  }
+
+  /** The recurring tasks of `name`, or of every name: schedule, next due time, last run and outcome. */
+  async getRecurringTasks(name?: string): Promise<RecurringTask[]> {
+    if (name !== undefined) {
+      checkHandlerName(name);
+      return this.recurrence.list([name]);
+    }
+    const stored = (await this.client.sendCommand(['SMEMBERS', this.keys.names])) as Iterable<string>;
+    return this.recurrence.list([...new Set([...Array.from(stored, String), ...this.handlers.keys()])].sort());
+  }
+
   /** Starts claiming and running due tasks of the registered handlers on this node. */
   async start(): Promise<void> {
     await this.stopping;
@@ -214,10 +245,11 @@ export class RedisScheduler {
     return Promise.all(
       [...names].sort().map(async (name) => {
         const keys = this.keys.forHandler(name);
-        const [scheduled, running, dead] = await Promise.all(
-          [keys.due, keys.lease, keys.dead].map(async (key) => Number(await this.client.sendCommand(['ZCARD', key]))),
-        );
-        return { name, scheduled, running, dead, handledHere: this.handlers.has(name) };
+        const [[scheduled, running, dead], recurring] = await Promise.all([
+          Promise.all([keys.due, keys.lease, keys.dead].map(async (key) => Number(await this.client.sendCommand(['ZCARD', key])))),
+          this.recurrence.counts(name),
+        ]);
+        return { name, scheduled, running, dead, handledHere: this.handlers.has(name), ...recurring };
       }),
     );
   }
@@ -243,6 +275,10 @@ export class RedisScheduler {
   private checkTask(name: unknown, dueTimeMs: unknown, taskInfo: unknown): void {
     checkHandlerName(name);
     this.checkTaskFields(dueTimeMs, taskInfo);
+    this.checkKnownHandler(name);
+  }
+
+  private checkKnownHandler(name: string): void {
     if (!this.options.allowUnknownHandlers && !this.handlers.has(name)) {
       throw new Error(
         `redis_scheduler: unknown handler "${name}": register it with setHandler first, or set allowUnknownHandlers on producer-only nodes`,
@@ -292,6 +328,7 @@ export class RedisScheduler {
   private async poll(): Promise<void> {
     if (!this.listening) return;
     this.clearWakeTimer();
+    this.recurrence.advanceSoon(this.handlers.keys()); // recurring: next ticks of ended ticks
     let nextDelayMs = this.options.safetyPollMs * (0.8 + 0.4 * Math.random());
     let backlog = false;
     try {
@@ -455,6 +492,7 @@ export class RedisScheduler {
         if (this.handlers.has(task.name)) this.wakeWithin(delayMs);
       } else if (outcome === FailOutcome.Dead) {
         this.log.error(`${where}; no attempts left: moved to the dead set`);
+        this.recurrence.advanceSoon([task.name]); // recurring: next tick of a dead tick
       } else {
         this.log.warn(`${where}; not retried: the task was removed or its lease lost`);
       }
@@ -475,6 +513,7 @@ export class RedisScheduler {
         try {
           const refused = await this.scripts.complete(this.keys.forHandler(name), tasks);
           if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
+          this.recurrence.advanceSoon([name]); // recurring: next ticks of ended ticks
           for (const task of tasks) this.untrack(task);
         } catch (err) {
           this.requeueAcks(name, tasks, err);
@@ -609,7 +648,7 @@ export class RedisScheduler {
     clearTimeout(this.ackRetryTimer);
     this.ackRetryTimer = undefined;
     if (this.ackQueue.length > 0) await inGrace(this.flushAcks());
-    await inGrace(Promise.all([this.renewer.settled(), ...this.lostClaimReleases]));
+    await inGrace(Promise.all([this.renewer.settled(), this.recurrence.settled(), ...this.lostClaimReleases]));
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
   }

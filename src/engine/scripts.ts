@@ -75,7 +75,8 @@ async function withTimeout<T>(command: Promise<T>, what: string): Promise<T> {
   return command;
 }
 
-class LuaScript {
+/** One Lua file, run by EVALSHA with an EVAL fallback. */
+export class LuaScript {
   private readonly source: string;
   private readonly sha: string;
 
@@ -124,7 +125,7 @@ export class Scripts {
   async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
       this.client,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.recurring, keys.ticks, keys.advance],
       [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError, String(runningHere)],
     );
     const tasks: ClaimedTask[] = [];
@@ -144,7 +145,7 @@ export class Scripts {
   async complete<T extends HeldClaim>(keys: TaskKeys, held: T[]): Promise<T[]> {
     const args: string[] = [];
     for (const h of held) args.push(h.taskInfo, h.token);
-    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts, keys.suspects], args);
+    const refused = await this.completeScript.run<number[]>(this.client, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.recurring, keys.ticks, keys.advance], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
 
@@ -152,7 +153,7 @@ export class Scripts {
   async fail(keys: TaskKeys, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
       this.client,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.recurring, keys.ticks, keys.advance],
       [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs))],
     );
     return Number(reply) as FailOutcome;
@@ -173,7 +174,7 @@ export class Scripts {
 
   /** Cancels a task in every state; returns whether it was found. */
   async remove(keys: TaskKeys, taskInfo: string): Promise<boolean> {
-    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts, keys.suspects], [taskInfo]);
+    const reply = await this.removeScript.run(this.client, [keys.due, keys.lease, keys.claims, keys.attempts, keys.suspects, keys.recurring, keys.ticks, keys.advance], [taskInfo]);
     return Number(reply) === 1;
   }
 }

@@ -8,6 +8,9 @@
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
   KEYS[7] suspects  SET   tasks whose last lease expired: they may have crashed their node
+  KEYS[8] recurring HASH  taskInfo -> schedule of a recurring task (recurrence.ts)
+  KEYS[9] ticks     HASH  taskInfo -> "<startMs>" of a running recurring tick
+  KEYS[10] advance  SET   recurring tasks whose tick ended, waiting for their next tick
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
   ARGV[3] token         unique to this claim call; each task's claim is "<token>|<dueTimeMs>", and only
@@ -31,6 +34,7 @@
   again; it goes back under its original due time, ahead of the tasks that became due after it.
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local recurring, ticks, advance = KEYS[8], KEYS[9], KEYS[10]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 
@@ -49,6 +53,11 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT
     redis.call('SREM', suspects, member)
     redis.call('ZADD', dead, nowMs, member)
     redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = nowMs }))
+    -- Recurring tasks (issue 11): a dead tick ends too; it waits in `advance` for its next one.
+    if redis.call('HEXISTS', recurring, member) == 1 then
+      redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|dead')
+      redis.call('SADD', advance, member)
+    end
   else
     redis.call('HSET', attempts, member, used)
     redis.call('SADD', suspects, member)
@@ -105,6 +114,16 @@ if limit > 0 then
     redis.call('ZREM', due, unpack(taken))
     redis.call('ZADD', lease, unpack(leaseArgs))
     redis.call('HSET', claims, unpack(claimArgs))
+  end
+  -- Recurring tasks (issue 11): a tick started at its first claim. A retry or a reclaimed lease
+  -- keeps that start; a first attempt handed back unused (release) starts afresh.
+  if #taken > 0 and redis.call('EXISTS', recurring) == 1 then
+    local isRecurring = redis.call('HMGET', recurring, unpack(taken))
+    for j, member in ipairs(taken) do
+      if isRecurring[j] then
+        redis.call(result[3 * j + 2] == 1 and 'HSET' or 'HSETNX', ticks, member, math.floor(nowMs))
+      end
+    end
   end
 end
 

@@ -8,6 +8,9 @@
   KEYS[5] dead      ZSET  taskInfo -> time it was given up
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
   KEYS[7] suspects  SET   tasks whose last lease expired (see claim.lua)
+  KEYS[8] recurring HASH  taskInfo -> schedule of a recurring task (recurrence.ts)
+  KEYS[9] ticks     HASH  taskInfo -> "<startMs>" of a running recurring tick
+  KEYS[10] advance  SET   recurring tasks whose tick ended, waiting for their next tick
   ARGV[1] taskInfo
   ARGV[2] token
   ARGV[3] error         text of the handler's error
@@ -21,6 +24,7 @@
   did not crash its node, so the task is no longer a suspect.
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local recurring, ticks, advance = KEYS[8], KEYS[9], KEYS[10]
 local member, token, err = ARGV[1], ARGV[2], ARGV[3]
 local maxAttempts, retryDelayMs = tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -37,6 +41,11 @@ if used >= maxAttempts then
   redis.call('HDEL', attempts, member)
   redis.call('ZADD', dead, nowMs, member)
   redis.call('HSET', deadInfo, member, cjson.encode({ error = err, attempts = used, diedAtMs = nowMs }))
+  -- Recurring tasks (issue 11): a dead tick ends too; it waits in `advance` for its next one.
+  if redis.call('HEXISTS', recurring, member) == 1 then
+    redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|dead')
+    redis.call('SADD', advance, member)
+  end
   return 2
 end
 redis.call('HSET', attempts, member, used)
