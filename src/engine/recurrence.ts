@@ -27,6 +27,7 @@ export interface ScheduleRecord {
 export interface RecurrenceLogger {
   warn(...args: unknown[]): void;
   info(...args: unknown[]): void;
+  debug(...args: unknown[]): void;
 }
 
 /** Called when a script scheduled a tick that became the earliest of its name, `delayMs` from now. */
@@ -83,7 +84,7 @@ export class Recurrence {
       const result = await this.scripts.upsert(keys, name, this.keys.wakeChannel, taskInfo, current ?? '', JSON.stringify(record), firstDueMs);
       if (result.written) {
         if (result.delayMs >= 0) this.onScheduled(name, result.delayMs);
-        this.log.info(`recurring task of "${name}" ${old ? 'rescheduled' : 'scheduled'} (${grid.key}); first tick due at ${new Date(firstDueMs).toISOString()}`);
+        this.log.debug(`recurring task of "${name}" ${old ? 'rescheduled' : 'scheduled'} (${grid.key}); first tick due at ${new Date(firstDueMs).toISOString()}`);
         return true;
       }
     }
