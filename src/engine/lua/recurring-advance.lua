@@ -10,7 +10,7 @@
   ARGV[1] handler name
   ARGV[2] wake channel (pub/sub; not a key)
   ARGV[3..] sextuples of (taskInfo, ticks value read, record read, new record, nextDueMs, coalesced):
-    the entry is applied only if it is still in advance and both values read are unchanged;
+    the entry is applied only if both values read are unchanged;
     nextDueMs -1 only drops the entry (its schedule was removed, or its task runs again).
 
   Returns { applied, delayMs }: how many entries were applied, and the wake-up published as
@@ -26,9 +26,8 @@ local name, channel = ARGV[1], ARGV[2]
 local applicable, earliest = {}, nil
 for i = 3, #ARGV, 6 do
   local member = ARGV[i]
-  if redis.call('SISMEMBER', advance, member) == 1
-    and (redis.call('HGET', ticks, member) or '') == ARGV[i + 1]
-    and (redis.call('HGET', recurring, member) or '') == ARGV[i + 2] then
+  -- The ticks value holds the tick's start: once applied (deleted) or claimed again, it differs.
+  if (redis.call('HGET', ticks, member) or '') == ARGV[i + 1] and (redis.call('HGET', recurring, member) or '') == ARGV[i + 2] then
     applicable[#applicable + 1] = i
     local nextDueMs = tonumber(ARGV[i + 4])
     if nextDueMs >= 0 and (earliest == nil or nextDueMs < earliest) then earliest = nextDueMs end
