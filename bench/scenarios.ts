@@ -6,6 +6,7 @@ import { createProducer, type BenchTask, type Producer } from './producers';
 import type { BenchProfile } from './profiles';
 import { clientCommands, flushAll, redisCpuMicros, resetStats, usedMemoryBytes, type AdminClient } from './redis-admin';
 import { countRuns, maxOf, quantile } from './stats';
+import { recurringScenario } from './recurring-scenario';
 
 export type Figures = Record<string, number>;
 
@@ -28,7 +29,7 @@ function makeTasks(tag: string, count: number, dueOf: (i: number) => number, fir
   return Array.from({ length: count }, (_, i) => ({ name: TASK_NAME, taskInfo: taskInfoOf(tag, firstId + i), dueTimeMs: dueOf(firstId + i) }));
 }
 
-async function withProducer<T>(ctx: ScenarioContext, use: (producer: Producer) => Promise<T>): Promise<T> {
+export async function withProducer<T>(ctx: ScenarioContext, use: (producer: Producer) => Promise<T>): Promise<T> {
   const producer = await createProducer(ctx.system, ctx.redisUrl);
   try {
     return await use(producer);
@@ -37,7 +38,7 @@ async function withProducer<T>(ctx: ScenarioContext, use: (producer: Producer) =
   }
 }
 
-async function withNodes<T>(ctx: ScenarioContext, count: number, use: (nodes: NodeProcess[]) => Promise<T>): Promise<T> {
+export async function withNodes<T>(ctx: ScenarioContext, count: number, use: (nodes: NodeProcess[]) => Promise<T>): Promise<T> {
   const nodes = await startNodes({ system: ctx.system, redisUrl: ctx.redisUrl, concurrency: ctx.profile.concurrency }, count);
   try {
     return await use(nodes);
@@ -239,6 +240,7 @@ export const SCENARIOS: ReadonlyArray<[string, Scenario]> = [
   ['spread', spreadScenario],
   ['nodes', nodesScenario],
   ['backlog', backlogScenario],
+  ['recurring', recurringScenario],
 ];
 
 function sleep(ms: number): Promise<void> {

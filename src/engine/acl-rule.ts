@@ -4,8 +4,9 @@
  * the module's contract and multi-process tests as a user holding exactly this rule (docs/security.md).
  */
 export const ACL_COMMANDS =
-  '+eval +evalsha +time +exists +zadd +zrem +zrange +zrangebyscore +zscore +zcard +hset +hget +hmget +hgetall +hdel ' +
-  '+sadd +srem +sismember +smembers +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +info|memory';
+  '+eval +evalsha +time +exists +zadd +zrem +zrange +zrangebyscore +zscore +zmscore +zcard +hset +hsetnx +hget +hmget +hgetall ' +
+  '+hdel +hexists +hlen +hscan +sadd +srem +sismember +smembers +srandmember +get +incrby ' +
+  '+publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +info|memory';
 
 /**
  * The least-privilege ACL rule for one keyPrefix (or several, sharing one user): its keys (`~`: the

@@ -108,7 +108,7 @@ export class Scripts {
   async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
       this.port,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.recurring, keys.ticks, keys.advance],
       [String(limit), String(settings.leaseMs), token, String(settings.maxAttempts), settings.expiredError, String(runningHere)],
     );
     const tasks: ClaimedTask[] = [];
@@ -129,7 +129,7 @@ export class Scripts {
   async complete<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<T[]> {
     const args: string[] = this.wakeArgs(name);
     for (const h of held) args.push(h.taskInfo, h.token);
-    const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due], args);
+    const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due, keys.recurring, keys.ticks, keys.advance], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
 
@@ -137,7 +137,7 @@ export class Scripts {
   async fail(keys: TaskKeys, name: string, held: HeldClaim, error: string, maxAttempts: number, retryDelayMs: number): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
       this.port,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.recurring, keys.ticks, keys.advance],
       [held.taskInfo, held.token, error, String(maxAttempts), String(Math.round(retryDelayMs)), ...this.wakeArgs(name)],
     );
     return Number(reply) as FailOutcome;
@@ -161,10 +161,10 @@ export class Scripts {
     return Number(await this.releaseScript.run(this.port, [keys.due, keys.lease, keys.claims], args));
   }
 
-  /** Cancels a task in every state (a running one's holder is told at once); returns whether it was found. */
+  /** Cancels a task in every state (a running one's holder is told at once); ends a recurring task's recurrence; returns whether it was found. */
   async remove(keys: TaskKeys, name: string, taskInfo: string): Promise<boolean> {
     const [, channel, publish] = this.wakeArgs(name);
-    const reply = await this.removeScript.run(this.port, [keys.due, keys.claims, keys.attempts, keys.suspects], [taskInfo, channel, publish]);
+    const reply = await this.removeScript.run(this.port, [keys.due, keys.claims, keys.attempts, keys.suspects, keys.recurring, keys.ticks, keys.advance], [taskInfo, channel, publish]);
     return Number(reply) === 1;
   }
 

@@ -30,6 +30,8 @@ export interface RunnerHooks {
   wakeWithin(delayMs: number): void;
   /** Whether the node is listening (else a failed acknowledgement is not retried). */
   isListening(): boolean;
+  /** Tasks of `name` ended (acknowledged, or dead): a recurring one's next tick is to be scheduled. */
+  onTicksEnded(name: string): void;
 }
 
 const MAX_ERROR_CHARS = 4_096;
@@ -253,6 +255,7 @@ export class TaskRunner {
         if (this.handlers.has(task.name)) this.hooks.wakeWithin(delayMs);
       } else if (outcome === FailOutcome.Dead) {
         this.log.error(`${where}; no attempts left: moved to the dead set`);
+        this.hooks.onTicksEnded(task.name);
       } else if (outcome === FailOutcome.Detached) {
         this.log.warn(`${where}; not retried: the task was removed or re-added meanwhile`);
       } else {
@@ -273,6 +276,7 @@ export class TaskRunner {
         try {
           const refused = await this.scripts.complete(this.keys.forHandler(name), name, tasks);
           if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
+          this.hooks.onTicksEnded(name);
           for (const task of tasks) this.untrack(task);
         } catch (err) {
           this.requeueAcks(name, tasks, err);

@@ -9,6 +9,9 @@
   KEYS[5] dead      ZSET  taskInfo -> time it was given up (Unix ms)
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs}
   KEYS[7] suspects  SET   tasks whose last lease expired: they may have crashed their node
+  KEYS[8] recurring HASH  taskInfo -> schedule of a recurring task (recurrence.ts)
+  KEYS[9] ticks     HASH  taskInfo -> "<startMs>" of a running recurring tick
+  KEYS[10] advance  SET   recurring tasks whose tick ended, waiting for their next tick
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
   ARGV[3] token         unique to this claim call; each task's claim is "<token>/<n>|<dueTimeMs>", and
@@ -36,10 +39,13 @@
   it next ends, it is a suspect that runs only alone on an idle node, so the tasks that ran beside a
   crash are not taken down with it again; busy nodes skip it and go on with the other tasks. It goes
   back under its original due time, ahead of the tasks that became due after it.
+  Recurring tasks: a tick starts at its first claim (a retry or reclaimed lease keeps that start);
+  a current run that dies here ends its tick into `advance`; a marked run's expiry ends nothing.
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local recurring, ticks, advance = KEYS[8], KEYS[9], KEYS[10]
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
@@ -62,6 +68,11 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT
       redis.call('SREM', suspects, member)
       redis.call('ZADD', dead, math.floor(nowMs), member)
       redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = math.floor(nowMs) }))
+      -- Recurring tasks (issue 11): a dead tick ends too; it waits in `advance` for its next one.
+      if redis.call('HEXISTS', recurring, member) == 1 then
+        redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|dead')
+        redis.call('SADD', advance, member)
+      end
     else
       redis.call('HSET', attempts, member, used)
       redis.call('SADD', suspects, member)
@@ -125,6 +136,15 @@ if #taken > 0 then
   redis.call('ZREM', due, unpack(taken))
   redis.call('ZADD', lease, unpack(leaseArgs))
   redis.call('HSET', claims, unpack(claimArgs))
+  -- Recurring tasks (issue 11): a first attempt starts a tick afresh; a retry keeps its start.
+  if redis.call('EXISTS', recurring) == 1 then
+    local isRecurring = redis.call('HMGET', recurring, unpack(taken))
+    for j, member in ipairs(taken) do
+      if isRecurring[j] then
+        redis.call(result[3 * j + 2] == 1 and 'HSET' or 'HSETNX', ticks, member, math.floor(nowMs))
+      end
+    end
+  end
 end
 
 if nextDueMs then result[1] = math.max(0, math.ceil(nextDueMs - nowMs)) end

@@ -5,19 +5,24 @@
   KEYS[2] claims    HASH  taskInfo -> claim of the holder (see claim.lua)
   KEYS[3] attempts  HASH  taskInfo -> attempts already used
   KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
+  KEYS[5] recurring HASH  taskInfo -> schedule of a recurring task (recurrence.ts)
+  KEYS[6] ticks     HASH  taskInfo -> start of a recurring tick
+  KEYS[7] advance   SET   recurring tasks whose tick ended, waiting for their next tick
   ARGV[1] taskInfo
   ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
   ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
 
-  Returns 1 if the task was scheduled or running, 0 if it was not found.
+  Returns 1 if the task was scheduled, running or recurring, 0 if it was not found.
 
   Invariant: a running task's claim is cancelled (marked '!', see claim.lua) but keeps its lease
   until the run ends, so a re-add waits behind it and the task never runs twice at once; the
   holder can neither retry nor complete it. "! <claim>" is published (before any write, as ACL
   may refuse PUBLISH) so the holder's node fires the handler's signal at once. Dead-set history
-  is kept.
+  is kept. Removing a recurring task ends its recurrence: its schedule, tick and pending advance go,
+  and its cancelled run's end advances nothing (see complete.lua).
 ]]
 local due, claims, attempts, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local recurring, ticks, advance = KEYS[5], KEYS[6], KEYS[7]
 local member, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 local scheduled = redis.call('ZSCORE', due, member)
 local claim = redis.call('HGET', claims, member)
@@ -30,4 +35,7 @@ end
 redis.call('ZREM', due, member)
 redis.call('HDEL', attempts, member)
 redis.call('SREM', suspects, member)
-return (scheduled or running) and 1 or 0
+local wasRecurring = redis.call('HDEL', recurring, member) == 1
+redis.call('HDEL', ticks, member)
+redis.call('SREM', advance, member)
+return (scheduled or running or wasRecurring) and 1 or 0

@@ -1,8 +1,19 @@
 import { InterfaceFunction, RegisteringProxy } from '@ajs/core/beta';
 
-import type { DeadTask, HandlerStats, TaskHandler, TaskSpec } from './types';
+import type { DeadTask, HandlerStats, RecurringSchedule, RecurringTask, TaskHandler, TaskSpec } from './types';
 
-export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from './types';
+export type {
+  CronSchedule,
+  DeadTask,
+  HandlerStats,
+  IntervalSchedule,
+  RecurringSchedule,
+  RecurringTask,
+  TaskContext,
+  TaskHandler,
+  TaskSpec,
+  TickOutcome,
+} from './types';
 
 /** @internal bound by the implementing module through ImplementInterface */
 export namespace internal {
@@ -49,7 +60,19 @@ export const addTasks = InterfaceFunction<(tasks: TaskSpec[]) => void>();
  */
 export const removeTask = InterfaceFunction<(name: string, taskInfo: string) => boolean>();
 
-/** Counts per handler name (scheduled, running, dead), including names no node handles. */
+/**
+ * Runs `taskInfo` for handler `name` on `schedule` ({ cron, timezone? } or { everyMs, startAtMs? }):
+ * each tick once across all nodes, never two ticks of one task at once, next ticks on Redis time.
+ * Calling it again with the same schedule changes nothing (call it at every start); with another
+ * schedule it replaces it and recomputes the next tick. `removeTask(name, taskInfo)` ends it.
+ * Resolves to whether it wrote anything. Rejects on bad input naming the field (nothing is written).
+ */
+export const addRecurringTask = InterfaceFunction<(name: string, schedule: RecurringSchedule, taskInfo: string) => boolean>();
+
+/** The recurring tasks of `name` (or of every name): schedule, next due time, last run and its outcome. */
+export const getRecurringTasks = InterfaceFunction<(name?: string) => RecurringTask[]>();
+
+/** Counts per handler name (scheduled, running, dead, recurring), including names no node handles. */
 export const getStats = InterfaceFunction<() => HandlerStats[]>();
 
 /** The oldest dead tasks of a name (at most `limit`, default 100) with their last error. */
