@@ -5,6 +5,7 @@ import { KeySpace } from '../src/engine/keys';
 import { RedisScheduler, type TaskContext } from '../src/engine/scheduler';
 import type { RedisClient } from './support/redis-client';
 import { eventually } from './support/nodes';
+import { scanKeys } from './support/scan-keys';
 
 interface Run {
   taskInfo: string;
@@ -22,12 +23,6 @@ describe('recurring tasks (one engine)', function () {
     const created = new RedisScheduler(client, { keyPrefix, safetyPollMs: 1_000, ...options }, quiet);
     schedulers.push(created);
     return created;
-  }
-
-  async function keysOf(keyPrefix: string): Promise<string[]> {
-    const found: string[] = [];
-    for await (const page of client.scanIterator({ MATCH: `{${keyPrefix}}:*`, COUNT: 1000 })) found.push(...page.map(String));
-    return found.sort();
   }
 
   before(async () => {
@@ -125,7 +120,7 @@ describe('recurring tasks (one engine)', function () {
         `${name} ${JSON.stringify(schedule)}`,
       );
     }
-    assert.deepEqual(await keysOf(keyPrefix), []);
+    assert.deepEqual(await scanKeys(keyPrefix), []);
   });
 
   it('a failing tick takes its retries into the dead set, and the next tick is still on time', async () => {
@@ -202,7 +197,7 @@ describe('recurring tasks (one engine)', function () {
     assert.deepEqual(aborted, [true]);
     assert.deepEqual(await node.getRecurringTasks('job'), []);
     assert.equal((await node.getStats())[0].recurring, 0);
-    assert.deepEqual(await keysOf(keyPrefix), [`{${keyPrefix}}:names`]);
+    assert.deepEqual(await scanKeys(keyPrefix), [`{${keyPrefix}}:names`]);
     assert.equal(await node.removeTask('job', 'r'), false);
   });
 });
