@@ -64,8 +64,11 @@ describe('ACL: one permission missing from the documented rule', function () {
     await redis?.destroy();
   });
 
-  for (const missing of [`&{${PREFIX}}*`, '+publish', '+time', '+evalsha', `~{${PREFIX}}*`]) {
-    it(`without ${missing}: addTask rejects naming add.lua, ACL LOG and the rule, and writes nothing`, async () => {
+  // the wake-up channels (forgotten `&` on Redis 7), PUBLISH, TIME, EVALSHA, and the task keys
+  const rule = aclRuleFor(PREFIX).split(' ');
+  const refusable = [...rule.filter((token) => token.startsWith('&')), '+publish', '+time', '+evalsha', `~${PREFIX}:{*`];
+  for (const missing of refusable) {
+    it(`without ${missing}: addTask rejects naming add.lua, ACL LOG and the rule, and writes no task`, async () => {
       const scheduler = new RedisScheduler(await clientWithout(missing), { keyPrefix: PREFIX, allowUnknownHandlers: true });
       const err = await scheduler.addTask('report', Date.now(), 'monthly').then(
         () => assert.fail('addTask succeeded without a permission the rule names'),
@@ -73,8 +76,10 @@ describe('ACL: one permission missing from the documented rule', function () {
       );
       assert.equal(err.name, 'ScriptError');
       assert.match(err.message, /^redis_scheduler: Redis ACL refused a command of add\.lua: /);
-      assert.match(err.message, /Run ACL LOG on the server .* the rule "~\{<keyPrefix>\}\* &\{<keyPrefix>\}\* \+eval .*" \(docs\/security\.md\)/);
-      assert.deepEqual(await allKeys(admin), [], 'a refused add wrote keys');
+      assert.ok(err.message.includes(`Run ACL LOG on the server`), err.message);
+      assert.ok(err.message.includes(`the rule "${aclRuleFor('<keyPrefix>')}" (docs/security.md)`), err.message);
+      // The names registry is written apart, before the script (issue 8: it lives in its own slot); no task key is.
+      assert.deepEqual((await allKeys(admin)).filter((key) => key !== new KeySpace(PREFIX).names), [], 'a refused add wrote task keys');
       assert.ok(((await admin.sendCommand(['ACL', 'LOG'])) as unknown[]).length > 0, 'ACL LOG has no entry for the refusal');
     });
   }

@@ -196,13 +196,13 @@ describe('upgrade from the published scheduler (SchedulerUtil.Tasks)', function 
       await client.sendCommand(['ZADD', LEGACY_KEY, ...batch]);
     }
     const nodes = await Promise.all(
-      [1, 2, 3, 4].map(() => NodeProcess.start({ redisUrl: redis.url, options: { keyPrefix }, handlers: [], noListener: true })),
+      [1, 2, 3].map(() => NodeProcess.start({ redisUrl: redis.url, options: { keyPrefix }, handlers: [], noListener: true })),
     );
     try {
       for (const node of nodes) node.send({ type: 'migrate' });
       await Promise.all(nodes.map((node) => node.waitFor((events) => events.some((e) => e.type === 'migrated' || e.type === 'error'), 30_000)));
       const counts = nodes.map((node) => node.events.find((e): e is Extract<WorkerEvent, { type: 'migrated' }> => e.type === 'migrated')!.counts);
-      console.log(`      ${TASKS} legacy tasks, 4 processes at once: moved ${counts.map((c) => c.migrated).join(' + ')}`);
+      console.log(`      ${TASKS} legacy tasks, 3 processes at once: moved ${counts.map((c) => c.migrated).join(' + ')}`);
       assert.equal(
         counts.reduce((sum, c) => sum + c.migrated, 0),
         TASKS,
@@ -217,6 +217,35 @@ describe('upgrade from the published scheduler (SchedulerUtil.Tasks)', function 
     }
   });
 
+  it('a migrating process killed mid-pass loses nothing: another pass moves all after leaseMs', async () => {
+    const TASKS = 5_000;
+    const keyPrefix = 'test:legacy:killed';
+    const leaseMs = 1_000;
+    const dueTime = Date.now() + 3_600_000;
+    for (let i = 0; i < TASKS; i += 1_000) {
+      const batch = Array.from({ length: 1_000 }, (_, j) => [String(dueTime + i + j), legacyMember('crash', `c:${i + j}`, (i + j) % 4)]).flat();
+      await client.sendCommand(['ZADD', LEGACY_KEY, ...batch]);
+    }
+    const node = await NodeProcess.start({ redisUrl: redis.url, options: { keyPrefix, leaseMs }, handlers: [], noListener: true });
+    node.send({ type: 'migrate' });
+    await eventually(async () => (await client.exists(STAGING.moving)) === 1, 20_000, 'the pass to hold members');
+    await node.kill();
+    const held = Number(await client.hLen(STAGING.moving));
+    const moved = await layout(new RedisScheduler(client, { keyPrefix }), 'crash');
+    console.log(`      killed mid-pass: ${moved.size} of ${TASKS} already moved, ${held} held by the dead pass (given back after leaseMs)`);
+
+    await sleep(leaseMs + 100);
+    const survivor = engine({ keyPrefix });
+    const { migrated } = await survivor.migrateLegacyTasks();
+    // Members the dead pass had added but not yet let go are added again (the same task, same due time).
+    assert.ok(migrated >= TASKS - moved.size && migrated <= TASKS - moved.size + held, `the second pass moved ${migrated}`);
+    const all = await layout(survivor, 'crash');
+    assert.equal(all.size, TASKS);
+    for (let i = 0; i < TASKS; i += 997) assert.deepEqual(all.get(`c:${i}`), [dueTime + i, i % 4]);
+    assert.equal(await client.exists(LEGACY_KEY), 0);
+    assert.ok(await stagingIsEmpty());
+  });
+
   it('a listening node follows old nodes: on their `update` message, and on its poll when a message is lost', async () => {
     const runs: string[] = [];
     const scheduler = engine({ migrateLegacyTasks: true, safetyPollMs: 24 * 3_600_000 });
@@ -225,9 +254,10 @@ describe('upgrade from the published scheduler (SchedulerUtil.Tasks)', function 
     await legacyAddTask(client, 'live', Date.now(), 'announced:1');
     await eventually(() => runs.includes('announced:1'), 10_000, 'the announced task to move and run');
 
-    const polling = engine({ keyPrefix: scheduler.settings.keyPrefix, migrateLegacyTasks: true, safetyPollMs: 300 });
+    const polling = engine({ keyPrefix: scheduler.settings.keyPrefix, migrateLegacyTasks: true, safetyPollMs: 600 });
     polling.setHandler('quiet', (taskInfo) => void runs.push(taskInfo));
     await polling.start();
+    await sleep(200); // the passes made at start are over; the first poll comes 480 ms or more after it
     await legacyAddTask(client, 'quiet', Date.now(), 'unannounced:2', false);
     await eventually(() => runs.includes('unannounced:2'), 10_000, 'the safety poll to move the unannounced task');
     assert.deepEqual(runs.sort(), ['announced:1', 'unannounced:2']);

@@ -56,7 +56,7 @@ describe(`several node processes (${target.client}, ${target.topology})`, functi
   it(`3 nodes, ${TASKS} tasks due at the same moment: every task runs exactly once`, async () => {
     const keyPrefix = 'test:multi:once';
     producer = new RedisScheduler(connection.client, { keyPrefix, allowUnknownHandlers: true });
-    nodes = await Promise.all([1, 2, 3].map(() => NodeProcess.start(spec(keyPrefix))));
+    nodes = await NodeProcess.startAll([1, 2, 3].map(() => spec(keyPrefix)));
     const dueTimeMs = Date.now() + 1_500;
     const taskInfos = Array.from({ length: TASKS }, (_, i) => `task-${i}`);
     await producer.addTasks(taskInfos.map((taskInfo) => ({ name: 'work', dueTimeMs, taskInfo })));
@@ -83,7 +83,7 @@ describe(`several node processes (${target.client}, ${target.topology})`, functi
     producer = new RedisScheduler(connection.client, { keyPrefix, allowUnknownHandlers: true });
     const slow = (overrides: Partial<WorkerSpec> = {}) =>
       spec(keyPrefix, { handlers: [{ name: 'work', workMs: 300 }], ...overrides });
-    nodes = await Promise.all([1, 2, 3].map(() => NodeProcess.start(slow())));
+    nodes = await NodeProcess.startAll([1, 2, 3].map(() => slow()));
     const taskInfos = Array.from({ length: 600 }, (_, i) => `crash-${i}`);
     await producer.addTasks(taskInfos.map((taskInfo) => ({ name: 'work', dueTimeMs: Date.now(), taskInfo })));
 

@@ -99,9 +99,16 @@ describe('README', function () {
   });
 
   it('the configuration table lists every option with its real default, and nothing else', () => {
-    const rows = [...README.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)].map(([, field, value]) => [field, value]);
-    const expected = Object.entries(DEFAULT_OPTIONS).map(([field, value]) => [field, JSON.stringify(value)]);
-    assert.deepEqual(rows, expected);
+    const rows = [...README.matchAll(/^\| `(\w+)` \| `([^`]+)` \|/gm)].map(([, field, value]) => `${field} = ${value}`);
+    const expected = Object.entries(DEFAULT_OPTIONS).map(([field, value]) => `${field} = ${JSON.stringify(value)}`);
+    assert.deepEqual(rows.sort(), expected.sort());
+  });
+
+  it('every `npm run <script>` it mentions exists', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const mentioned = new Set([...README.matchAll(/npm run ([\w:-]+)/g)].map(([, script]) => script));
+    assert.ok(mentioned.size >= 3);
+    assert.deepEqual([...mentioned].filter((script) => !(script in scripts)), []);
   });
 
   it('links to files of the repository lead to existing files', () => {

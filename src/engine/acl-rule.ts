@@ -9,10 +9,9 @@ export const ACL_COMMANDS =
   '+publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +info|memory';
 
 /**
- * The least-privilege ACL rule for one keyPrefix (or several, sharing one user): its keys (`~`: the
- * names registry `{prefix}:names` and each name's `prefix:{name}:...`), its wake-up channels
- * (`&prefix:{name}:wake`, needed on Redis 7 whose acl-pubsub-default is resetchannels) and ACL_COMMANDS.
+ * The least-privilege ACL rule for a keyPrefix: its keys (`~`: the names registry `{prefix}:names` and
+ * each name's `prefix:{name}:...`), its wake-up channels (`&prefix:{name}:wake`) and ACL_COMMANDS.
  */
-export function aclRuleFor(...keyPrefixes: string[]): string {
-  return [...keyPrefixes.map((prefix) => `~{${prefix}}:* ~${prefix}:{* &${prefix}:{*`), ACL_COMMANDS].join(' ');
+export function aclRuleFor(keyPrefix: string): string {
+  return `~{${keyPrefix}}:* ~${keyPrefix}:{* &${keyPrefix}:{* ${ACL_COMMANDS}`;
 }

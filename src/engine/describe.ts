@@ -4,24 +4,18 @@
 /** Longest taskInfo excerpt in a log line. */
 const TASK_INFO_EXCERPT_CHARS = 80;
 
-/** What to say for node-redis errors that carry no message (or a bare one), by class name. */
-const REDIS_ERROR_TEXTS: Readonly<Record<string, string>> = {
+/** What to say for errors that carry no message, by class name (node-redis's TimeoutError has none). */
+const EMPTY_ERROR_TEXTS: Readonly<Record<string, string>> = {
   TimeoutError:
-    'Redis did not take the command within the client\'s command timeout (node-redis TimeoutError): the connection is down or Redis is overloaded',
-  ClientClosedError: 'the Redis client is closed: its owner closed it, or it was never connected',
-  ClientOfflineError: 'the Redis client is offline and its offline queue is disabled',
-  ConnectionTimeoutError: 'connecting to Redis timed out',
-  SocketClosedUnexpectedlyError: 'the connection to Redis closed unexpectedly',
+    "Redis did not take the command within the client's command timeout (node-redis TimeoutError): the connection is down or Redis is overloaded",
 };
 
 /** One line about an error, for logs and rejections; never empty. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
-    const known = REDIS_ERROR_TEXTS[err.constructor.name];
-    if (known) return err.message && !known.includes(err.message) ? `${known} (${err.message})` : known;
     if (err.message) return err.message;
     if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(describeError).join('; ');
-    return `${err.constructor.name} with no message`;
+    return EMPTY_ERROR_TEXTS[err.constructor.name] ?? `${err.constructor.name} with no message`;
   }
   if (typeof err === 'string') return err || 'an empty error';
   try {

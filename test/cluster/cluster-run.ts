@@ -41,7 +41,7 @@ export class ClusterRun {
   /** Starts `count` scheduler nodes (processes) handling `names`, each run taking `workMs`. */
   async startNodes(count: number, names: string[], workMs: number): Promise<void> {
     const spec = { redisUrl: this.target.urls[0], target: this.target, options: this.options, handlers: names.map((name) => ({ name, workMs })) };
-    this.nodes = await Promise.all(Array.from({ length: count }, () => NodeProcess.start(spec)));
+    this.nodes = await NodeProcess.startAll(Array.from({ length: count }, () => spec));
   }
 
   /** How many times each task started, over every node. */

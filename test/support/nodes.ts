@@ -23,10 +23,28 @@ export class NodeProcess {
     });
     const node = new NodeProcess(child);
     const started = (events: WorkerEvent[]) => events.some((e) => e.type === 'ready' || e.type === 'error');
-    await node.waitFor((events) => started(events) || (mayDieStarting && !node.isAlive), 15_000);
+    try {
+      // Generous: several workers may start at once on a busy machine (a cluster client discovers its nodes first).
+      await node.waitFor((events) => started(events) || (mayDieStarting && !node.isAlive), 30_000);
+    } catch (err) {
+      await node.kill();
+      throw err;
+    }
     const failure = node.events.find((e) => e.type === 'error');
     if (failure && failure.type === 'error') throw new Error(`worker failed to start: ${failure.message}`);
     return node;
+  }
+
+  /** Starts one worker per spec; if any fails to start, kills the others (none is left behind) and throws. */
+  static async startAll(specs: WorkerSpec[]): Promise<NodeProcess[]> {
+    const results = await Promise.allSettled(specs.map((spec) => NodeProcess.start(spec)));
+    const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      await Promise.all(started.map((node) => node.kill()));
+      throw failure.reason;
+    }
+    return started;
   }
 
   get pid(): number {

@@ -1,8 +1,7 @@
 // Which Redis the tests run against (client family x topology), and how to connect to it.
 // Set by test/project.ts from TEST_REDIS_CLIENT / TEST_REDIS_TOPOLOGY (scripts/test-matrix.js).
-import { Cluster, Redis } from 'ioredis';
-import { createClient, createCluster } from 'redis';
-import * as redis4 from 'redis4';
+// The libraries are loaded when first used, so a worker process loads only its own family.
+import type * as IoRedis from 'ioredis';
 
 /** A client family as the tests create it. */
 export type ClientKind = 'node-redis-6' | 'node-redis-4' | 'ioredis';
@@ -35,6 +34,7 @@ export function targetFromEnv(): RedisTarget {
 export async function connectTarget(target: RedisTarget, name?: string): Promise<TestConnection> {
   const cluster = target.topology === 'cluster';
   if (target.client === 'ioredis') {
+    const { Cluster, Redis } = require('ioredis') as typeof IoRedis;
     const options = { lazyConnect: true, connectionName: name };
     const client = cluster
       ? new Cluster(target.urls.map(hostPort), { redisOptions: options, lazyConnect: true })
@@ -43,7 +43,7 @@ export async function connectTarget(target: RedisTarget, name?: string): Promise
     await client.connect();
     return { client, close: async () => void (await client.quit().catch(() => client.disconnect())) };
   }
-  const library = (target.client === 'node-redis-4' ? redis4 : { createClient, createCluster }) as unknown as NodeRedisLibrary;
+  const library = require(target.client === 'node-redis-4' ? 'redis4' : 'redis') as NodeRedisLibrary;
   const client = cluster
     ? library.createCluster({ rootNodes: target.urls.map((url) => ({ url })), defaults: name ? { name } : {} })
     : library.createClient({ url: target.urls[0], ...(name ? { name } : {}) });

@@ -16,9 +16,10 @@ const SCRIPT_TIMEOUT_MS = 10_000;
 /**
  * Waits before each new try of a script refused with TRYAGAIN (a multi-key command during a slot
  * migration) or CLUSTERDOWN (a failover in progress): the script did not run, so trying again is safe.
- * About 1.5 s in all, then the error reaches the caller (whose loop tries again later).
+ * About 5 s in all (a slot's keys move one MIGRATE at a time), then the error reaches the caller:
+ * an add rejects, the claim loop tries again on its next pass.
  */
-const CLUSTER_RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
+const CLUSTER_RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1_600, 2_000];
 
 /** Errors that mean the script did not run and the cluster will soon accept it. */
 export function isTransientClusterError(err: unknown): boolean {
