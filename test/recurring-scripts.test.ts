@@ -20,6 +20,9 @@ describe('recurring hooks of the Lua scripts', function () {
   let scripts: Scripts;
   let recurring: RecurringScripts;
 
+  const ticksOf = async (taskInfo: string) => String((await client.hGet(keys.ticks, taskInfo)) ?? '');
+  const toAdvance = async () => Array.from(await client.sMembers(keys.advance), String).sort();
+
   async function redisNowMs(): Promise<number> {
     const [seconds, micros] = (await client.sendCommand(['TIME'])) as string[];
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -30,7 +33,7 @@ describe('recurring hooks of the Lua scripts', function () {
     assert.equal((await recurring.upsert(keys, 'job', taskInfo, '', RECORD, (await redisNowMs()) - 1)).written, true);
     const [task] = (await scripts.claim(keys, 1, 'tick', 0, claimSettings)).tasks;
     assert.equal(task.taskInfo, taskInfo);
-    assert.match((await client.hGet(keys.ticks, taskInfo)) ?? '', /^\d+$/, 'the tick started at its claim');
+    assert.match(await ticksOf(taskInfo), /^\d+$/, 'the tick started at its claim');
     return task;
   }
 
@@ -55,12 +58,12 @@ describe('recurring hooks of the Lua scripts', function () {
   it('the end of a current tick, succeeded or dead, waits in advance with its outcome', async () => {
     const done = await runningTick('done');
     assert.deepEqual(await scripts.complete(keys, 'job', [done]), []);
-    assert.match((await client.hGet(keys.ticks, 'done')) ?? '', /^\d+\|succeeded$/);
+    assert.match(await ticksOf('done'), /^\d+\|succeeded$/);
 
     const dying = await runningTick('dying', { ...settings, maxAttempts: 1 });
     assert.equal(await scripts.fail(keys, 'job', dying, 'boom', 1, 0), FailOutcome.Dead);
-    assert.match((await client.hGet(keys.ticks, 'dying')) ?? '', /^\d+\|dead$/);
-    assert.deepEqual((await client.sMembers(keys.advance)).sort(), ['done', 'dying']);
+    assert.match(await ticksOf('dying'), /^\d+\|dead$/);
+    assert.deepEqual(await toAdvance(), ['done', 'dying']);
   });
 
   it('a tick cancelled by removeTask ends the recurrence: its end, success or failure, advances nothing', async () => {
@@ -73,7 +76,7 @@ describe('recurring hooks of the Lua scripts', function () {
     assert.equal(await scripts.remove(keys, 'job', 'failing'), true);
     assert.equal(await scripts.fail(keys, 'job', failing, 'boom', 1, 0), FailOutcome.Detached);
 
-    assert.deepEqual(await client.sMembers(keys.advance), []);
+    assert.deepEqual(await toAdvance(), []);
     assert.equal(await client.hLen(keys.ticks), 0);
     assert.equal(await client.zCard(keys.due), 0);
     assert.equal(await client.zCard(keys.lease), 0);
@@ -84,12 +87,12 @@ describe('recurring hooks of the Lua scripts', function () {
     const readdedAt = (await redisNowMs()) - 1;
     await scripts.add(keys, 'job', [String(readdedAt), 'again']);
     assert.deepEqual(await scripts.complete(keys, 'job', [first]), []);
-    assert.deepEqual(await client.sMembers(keys.advance), [], 'the superseded run advanced the schedule');
+    assert.deepEqual(await toAdvance(), [], 'the superseded run advanced the schedule');
 
     const [second] = (await scripts.claim(keys, 1, 'next', 0, settings)).tasks;
     assert.deepEqual([second.taskInfo, second.dueTimeMs, second.attempt], ['again', readdedAt, 1]);
     assert.deepEqual(await scripts.complete(keys, 'job', [second]), []);
-    assert.deepEqual(await client.sMembers(keys.advance), ['again']);
+    assert.deepEqual(await toAdvance(), ['again']);
   });
 
   it("a superseded tick's failure or lease expiry on its last attempt neither advances nor ends the new run in the dead set", async () => {
@@ -102,9 +105,9 @@ describe('recurring hooks of the Lua scripts', function () {
     await sleep(80);
     await scripts.claim(keys, 1, 'reclaimer', 0, { ...settings, maxAttempts: 1 });
 
-    assert.deepEqual(await client.sMembers(keys.advance), []);
+    assert.deepEqual(await toAdvance(), []);
     assert.equal(await client.zCard(keys.dead), 0);
-    assert.deepEqual((await client.zRange(keys.due, 0, -1)).sort(), ['expiring', 'failing'], 'the re-adds still wait');
+    assert.deepEqual(Array.from(await client.zRange(keys.due, 0, -1), String).sort(), ['expiring', 'failing'], 'the re-adds still wait');
   });
 
   it('a schedule added again while its cancelled tick still runs queues its first tick behind that run', async () => {
@@ -115,7 +118,7 @@ describe('recurring hooks of the Lua scripts', function () {
     assert.deepEqual((await scripts.claim(keys, 1, 'other', 0, settings)).tasks, [], 'ran beside the cancelled run');
 
     assert.deepEqual(await scripts.complete(keys, 'job', [cancelled]), []);
-    assert.deepEqual(await client.sMembers(keys.advance), []);
+    assert.deepEqual(await toAdvance(), []);
     const [first] = (await scripts.claim(keys, 1, 'other', 0, settings)).tasks;
     assert.deepEqual([first.taskInfo, first.attempt], ['back', 1]);
   });
@@ -126,6 +129,6 @@ describe('recurring hooks of the Lua scripts', function () {
     assert.equal(replaced.written, true);
     assert.equal(await client.zCard(keys.due), 0, 'a second tick was queued beside the running one');
     assert.deepEqual(await scripts.complete(keys, 'job', [running]), []);
-    assert.deepEqual(await client.sMembers(keys.advance), ['replaced']);
+    assert.deepEqual(await toAdvance(), ['replaced']);
   });
 });
