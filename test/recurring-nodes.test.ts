@@ -220,11 +220,10 @@ describe('recurring tasks on 3 node processes', function () {
     const before = await producer.getRecurringTasks('tick');
     await sleep(2_000);
     // One after another, as a rolling deploy does (and lighter on a loaded machine than 3 at once).
-    const redeployed: NodeProcess[] = [];
-    for (let i = 0; i < 3; i++) redeployed.push(await deploy());
-    assert.deepEqual(redeployed.map(written), [0, 0, 0], 'a redeployed node rewrote a schedule');
     retired = nodes;
-    nodes = redeployed;
+    nodes = [];
+    for (let i = 0; i < 3; i++) nodes.push(await deploy());
+    assert.deepEqual(nodes.map(written), [0, 0, 0], 'a redeployed node rewrote a schedule');
     await Promise.all(retired.map((node) => node.stop()));
     await sleep(2_000);
     await Promise.all(nodes.map((node) => node.stop()));
