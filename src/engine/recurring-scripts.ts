@@ -17,7 +17,7 @@ export interface AdvanceEntry {
   coalescedTicks: number;
 }
 
-/** What a recurring script published: the wake-up delay, or -1 if none was needed. */
+/** What recurring-upsert.lua did: whether it wrote, and the wake-up delay it published (-1: none). */
 export interface WriteResult {
   written: boolean;
   delayMs: number;
