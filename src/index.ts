@@ -1,7 +1,6 @@
 import { ImplementInterface } from '@ajs/core/beta';
 import { Logging } from '@ajs/logging/beta';
 import { GetClient } from '@ajs/redis/beta';
-import { describeError } from './engine/describe';
 import { resolveOptions, type SchedulerOptions } from './engine/options';
 import { RedisUnavailableError } from './engine/redis-wait';
 import { RedisScheduler, type SchedulerLogger, type TaskHandler } from './engine/scheduler';
@@ -70,9 +69,7 @@ async function startListening(): Promise<void> {
   if (!(await waitAtMost(started, options.redisWaitMs))) {
     log.warn(`enableListener: no connected Redis client from the redis@beta provider after ${options.redisWaitMs} ms; still waiting`);
   }
-  await started.catch((err: unknown) => {
-    throw new Error(`redis_scheduler: enableListener could not start: ${describeError(err)}`, { cause: err });
-  });
+  await started;
 }
 
 /**

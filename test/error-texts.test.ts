@@ -2,6 +2,7 @@
 // redisWaitMs naming the target, the claim loop's log lines are never empty, failure logs name the
 // task, and a due time that looks like Unix seconds is warned about once.
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { TimeoutError } from '@redis/client/dist/lib/errors';
 import { describeError, describeTask, describeTarget } from '../src/engine/describe';
@@ -74,6 +75,21 @@ describe('error texts', function () {
     assert.ok(Date.now() - startedMs < 5_000, 'rejected promptly, not after the client gave up');
     await assert.rejects(node.getStats(), /getStats could not reach Redis/);
     await assert.rejects(node.removeTask('mail', 'x'), /removeTask could not reach Redis/);
+  });
+
+  it('an ioredis client that cannot connect: calls reject after redisWaitMs too, naming host:port', async () => {
+    const port = await freePort();
+    const client = new Redis({ host: '127.0.0.1', port });
+    client.on('error', () => undefined);
+    try {
+      const node = new RedisScheduler(client, { keyPrefix: 'test:errors:ioredis', redisWaitMs: 300, allowUnknownHandlers: true }, recordingLogger());
+      await assert.rejects(
+        node.addTask('mail', Date.now(), 'x'),
+        new RegExp(`addTask could not reach Redis at 127\\.0\\.0\\.1:${port} within 300 ms \\(last error: .*ECONNREFUSED`),
+      );
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('while Redis is down, calls reject with a clear error, the claim loop logs what failed, and all resume once it is back', async () => {

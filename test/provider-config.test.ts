@@ -74,6 +74,8 @@ describe('redis provider config', () => {
   });
 
   it('never echoes a password it rejects, and explains percent-encoding for a URL that does not parse', () => {
+    rejects({ url: 'http://u:hunter2@h' }, /"url" must be a redis:\/\/ or rediss:\/\/ URL, received "http:\/\/u:\*\*\*@h/);
+    rejects({ cluster: { rootNodes: [{ url: 'redis://u:hunter2@h:1/2' }] } }, /received "redis:\/\/u:\*\*\*@h:1\/2"/);
     assert.throws(
       () => resolveConfig({ url: 'redis://u:p@ss@h:1:2' }),
       (err: Error) => /percent-encode/.test(err.message) && !err.message.includes('p@ss'),

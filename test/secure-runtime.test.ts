@@ -83,7 +83,7 @@ describe('the module over mutual TLS as the ACL user, through `ajs project run`'
     run({ REDIS_PASSWORD: WRONG_PASSWORD });
     // connectTimeoutMs is 30 s in the fixture: this is the refusal, not the timeout
     await eventually(() => output.includes('FAILED'), 20_000, 'the call to fail');
-    assert.match(output, /FAILED redis provider: Redis refused the login of user "scheduler" at rediss:\/\/127\.0\.0\.1:\d+ \(WRONGPASS/);
+    assert.match(output, /FAILED .*redis provider: Redis refused the login of user "scheduler" at rediss:\/\/127\.0\.0\.1:\d+ \(WRONGPASS/);
     const refusals = () => output.split('WRONGPASS').length;
     const seen = refusals();
     await new Promise((resolve) => setTimeout(resolve, 2_000));

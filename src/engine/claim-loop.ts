@@ -161,7 +161,7 @@ export class ClaimLoop {
     }
     if (result.isolation === Isolation.LeftForIdle) this.suspectLeft = true;
     if (!this.ctx.isListening()) {
-      await runner.handBack(result.tasks.map((task) => ({ ...task, name, succeeded: false, cancelled: false, isolated: false })));
+      await runner.handBack(result.tasks.map((task) => ({ ...task, name, succeeded: false, cancelled: false })));
       return result.nextDelayMs;
     }
     for (const task of result.tasks) runner.run(task, name, result.isolation === Isolation.RunAlone);

@@ -34,14 +34,15 @@ export function describeTask(name: string, taskInfo: string): string {
 
 /** Shape of the client fields read here (node-redis exposes `options`; others may not). */
 interface ClientWithOptions {
-  options?: { url?: unknown; socket?: { host?: unknown; port?: unknown; path?: unknown } };
+  /** node-redis: url or socket; ioredis: host, port or path. */
+  options?: { url?: unknown; socket?: { host?: unknown; port?: unknown; path?: unknown }; host?: unknown; port?: unknown; path?: unknown };
 }
 
 /** Where a client connects, without credentials: its URL, host:port or socket path. */
 export function describeTarget(client: unknown): string {
   const options = (client as ClientWithOptions | undefined)?.options;
   if (typeof options?.url === 'string') return redactUrl(options.url);
-  const socket = options?.socket;
+  const socket = options?.socket ?? options;
   if (typeof socket?.path === 'string') return socket.path;
   if (socket?.host !== undefined || socket?.port !== undefined) return `${String(socket.host ?? 'localhost')}:${String(socket.port ?? 6379)}`;
   return 'the configured Redis';

@@ -5,12 +5,27 @@ export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError';
 }
 
-/** The client fields read here: node-redis clients have them; a client without `isReady` is not waited for. */
+/** The client fields read here (node-redis: isOpen/isReady; ioredis: status; both emit 'ready' and 'error'). */
 interface ConnectionState {
   isOpen?: unknown;
   isReady?: unknown;
+  status?: unknown;
+  isCluster?: unknown;
+  masters?: unknown;
   on?(event: string, listener: (arg: unknown) => void): unknown;
   off?(event: string, listener: (arg: unknown) => void): unknown;
+}
+
+/**
+ * Whether a standalone node-redis or ioredis client is waiting for a connection that may come. Cluster
+ * clients are not waited for (node-redis's never emits 'ready'; both route and retry per node), nor
+ * closed clients (their calls fail at once, saying so).
+ */
+function isReconnecting(state: ConnectionState): boolean {
+  if (!state.on || !state.off || Array.isArray(state.masters) || state.isCluster === true) return false;
+  if (typeof state.isReady === 'boolean') return !state.isReady && state.isOpen !== false;
+  if (typeof state.status === 'string') return ['connecting', 'connect', 'reconnecting'].includes(state.status);
+  return false;
 }
 
 /**
@@ -20,7 +35,7 @@ interface ConnectionState {
  */
 export async function waitForRedis(client: unknown, timeoutMs: number, call: string): Promise<void> {
   const state = client as ConnectionState;
-  if (state.isReady !== false || state.isOpen === false || !state.on || !state.off) return;
+  if (!isReconnecting(state)) return;
   let lastError: unknown;
   let onReady!: () => void;
   const onError = (err: unknown) => {

@@ -1,26 +1,12 @@
 import type { KeySpace } from './keys';
 import type { SchedulerOptions } from './options';
 import { FailOutcome, type ClaimedTask, type Scripts } from './scripts';
+import { abortTask, groupByName, signalOf, type HeldTask } from './held-task';
 import { SingleFlight } from './single-flight';
 import { describeTask } from './describe';
 import { errorMessage, errorText } from './errors';
 import type { SchedulerLogger } from './logger';
 import type { TaskContext, TaskHandler } from '../interfaces/redis_scheduler/beta/types';
-
-/** A claim this node holds, from the claim until Redis has its outcome. */
-export interface HeldTask extends ClaimedTask {
-  name: string;
-  /** Created on the first read of the handler's signal: most handlers never read it. */
-  abort?: AbortController;
-  /** Why the task was aborted before its signal was created. */
-  abortReason?: Error;
-  /** The handler succeeded; the acknowledgement is queued or in flight. */
-  succeeded: boolean;
-  /** The task was removed while running: the run only has to free its lease when it ends. */
-  cancelled: boolean;
-  /** A suspect (its last lease expired): it runs alone on this node. */
-  isolated: boolean;
-}
 
 /** What the runner needs from the node around it. */
 export interface RunnerHooks {
@@ -79,9 +65,9 @@ export class TaskRunner {
     this.renewTimer ??= setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
   }
 
-  /** Starts a claimed task's handler. */
+  /** Starts a claimed task's handler; `isolated`: a suspect, run alone (nothing else is claimed meanwhile). */
   run(task: ClaimedTask, name: string, isolated: boolean): void {
-    const held: HeldTask = { ...task, name, succeeded: false, cancelled: false, isolated };
+    const held: HeldTask = { ...task, name, succeeded: false, cancelled: false };
     // An earlier run of this task still going on here lost its lease (this node stalled past it).
     const earlier = this.held.get(name)?.get(task.taskInfo);
     if (earlier) this.loseLease(earlier);
@@ -314,29 +300,4 @@ export class TaskRunner {
       }),
     );
   }
-}
-
-/** The task's AbortSignal, created on first use (already aborted if the task was). */
-function signalOf(task: HeldTask): AbortSignal {
-  if (!task.abort) {
-    task.abort = new AbortController();
-    if (task.abortReason) task.abort.abort(task.abortReason);
-  }
-  return task.abort.signal;
-}
-
-/** Fires the task's signal, or records the reason for when the handler first reads it. */
-function abortTask(task: HeldTask, reason: Error): void {
-  if (task.abort) task.abort.abort(reason);
-  else task.abortReason ??= reason;
-}
-
-function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {
-  const groups = new Map<string, HeldTask[]>();
-  for (const task of tasks) {
-    const list = groups.get(task.name) ?? [];
-    list.push(task);
-    groups.set(task.name, list);
-  }
-  return groups;
 }

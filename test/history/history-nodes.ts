@@ -1,6 +1,5 @@
 // The engine instances of one sequence: their handlers record every run; they can be started,
 // stopped, crashed (connections cut for good, handlers dead, no hand-back) and have a connection killed.
-import { createClient } from 'redis';
 import { RedisScheduler, type SchedulerLogger, type TaskContext } from '../../src/engine/scheduler';
 import type { RedisClient } from '../support/redis-client';
 import type { SchedulerOptions } from '../../src/engine/options';
@@ -28,7 +27,7 @@ export interface RunRecord {
 
 /** Settings of every node of a sequence: short, so a sequence takes about a second. */
 export const NODE_OPTIONS: Partial<SchedulerOptions> = {
-  leaseMs: 1_000,
+  leaseMs: 800,
   maxRetries: 1,
   retryDelayMs: 20,
   safetyPollMs: 100,
@@ -61,6 +60,8 @@ export class HistoryNodes {
   /** behaviour per attempt of each task, as its last add set it */
   readonly plans = new Map<string, Behaviour[]>();
   private readonly slots: Array<Incarnation | undefined> = new Array(NODE_COUNT).fill(undefined);
+  /** the incarnation of each slot as it is being created (one at a time: concurrent calls share it) */
+  private readonly creating: Array<Promise<Incarnation> | undefined> = new Array(NODE_COUNT).fill(undefined);
   /** crashed incarnations, kept until the end to release what they hold */
   private readonly dead: Incarnation[] = [];
   private incarnations = 0;
@@ -68,14 +69,17 @@ export class HistoryNodes {
   private readonly pending: Array<Promise<unknown>> = [];
 
   constructor(
-    private readonly url: string,
     private readonly keyPrefix: string,
     private readonly admin: RedisClient,
   ) {}
 
   /** The node of a slot, created (and its client connected) if the slot is empty or crashed. */
   async node(slot: number): Promise<RedisScheduler> {
-    return (this.slots[slot] ??= await this.incarnate(slot)).engine;
+    this.creating[slot] ??= this.incarnate(slot).then((incarnation) => {
+      this.slots[slot] = incarnation;
+      return incarnation;
+    });
+    return (await this.creating[slot]).engine;
   }
 
   start(slot: number): void {
@@ -92,6 +96,7 @@ export class HistoryNodes {
     const victim = this.slots[slot];
     if (!victim) return;
     this.slots[slot] = undefined;
+    this.creating[slot] = undefined;
     victim.crashed = true;
     await this.killConnections(victim.id, () => true);
     victim.death.abort();
@@ -128,7 +133,7 @@ export class HistoryNodes {
     for (const incarnation of live) {
       // a connection closed a moment ago may still be listed: give the server a few polls
       let connections = await this.connectionsOf(incarnation.id);
-      for (let poll = 0; poll < 25 && connections.length !== 1; poll++) {
+      for (let poll = 0; poll < 75 && connections.length !== 1; poll++) {
         await new Promise((resolve) => setTimeout(resolve, 40));
         connections = await this.connectionsOf(incarnation.id);
       }
@@ -142,11 +147,8 @@ export class HistoryNodes {
   private async incarnate(slot: number): Promise<Incarnation> {
     const id = `${this.keyPrefix}/n${slot}.${++this.incarnations}`;
     const incarnation = { id, crashed: false, death: new AbortController() } as Incarnation;
-    const client = createClient({
-      url: this.url,
-      name: id,
-      socket: { reconnectStrategy: () => (incarnation.crashed ? false : 20) },
-    }) as RedisClient;
+    // a duplicate of the admin client connects much faster than a client created from the URL
+    const client = this.admin.duplicate({ name: id, socket: { reconnectStrategy: () => (incarnation.crashed ? false : 20) } }) as RedisClient;
     client.on('error', () => undefined);
     await client.connect();
     incarnation.client = client;
@@ -178,7 +180,7 @@ export class HistoryNodes {
       run.startRedisMs = await redisNowMs(this.admin);
       const leaseMs = NODE_OPTIONS.leaseMs!;
       // even 'ok' takes a moment, so that a removal's pub/sub message reaches a run that began just before it
-      const workMs = { ok: 20, fail: 5, long: 1.5 * leaseMs, hang: 3 * leaseMs }[behaviour];
+      const workMs = { ok: 20, fail: 5, long: 1.4 * leaseMs, hang: 2 * leaseMs }[behaviour];
       await sleepUnless(workMs, signal, incarnation.death.signal);
       if (incarnation.death.signal.aborted) {
         run.outcome = 'crashed';

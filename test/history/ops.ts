@@ -14,7 +14,7 @@ export type Behaviour =
   | 'fail'
   /** runs past its lease (renewals keep it), then returns */
   | 'long'
-  /** waits for its signal (at most a few leases), then returns */
+  /** waits for its signal (at most two leases), then returns */
   | 'hang';
 
 /** One task of an add: which task, its due time from now (Redis time), and its behaviour per attempt. */

@@ -89,10 +89,13 @@ function checkFinalLife(task: string, ops: OpRecord[], runs: RunRecord[], logs: 
   const last = touching.at(-1);
   if (!last?.added || last.failed) return [];
   const dueTimeMs = last.added.filter((a) => a.task === task).at(-1)!.dueTimeMs;
-  const first = runs.find((r) => r.dueTimeMs === dueTimeMs && r.attempt === 1 && r.startAt >= last.invokedAt);
-  if (!first) return [`${task}: added for ${dueTimeMs} and never removed, yet no attempt 1 ran under that due time (runs: ${runs.map(describeRun).join('; ')})`];
+  const first = runs.find((r) => r.dueTimeMs === dueTimeMs && r.startAt >= last.invokedAt);
+  if (!first) return [`${task}: added for ${dueTimeMs} and never removed, yet it never ran under that due time (runs: ${runs.map(describeRun).join('; ')})`];
   const life = runs.filter((r) => r.startAt >= first.startAt);
   const violations: string[] = [];
+  // A claim whose node crashed (or lost its connection) before the handler started uses an attempt unseen.
+  const unseenClaim = ops.some((o) => ['crash', 'kill'].includes(o.op.kind) && o.resolvedAt >= last.invokedAt && o.invokedAt <= first.startAt);
+  if (first.attempt !== 1 && !unseenClaim) violations.push(`${task}: its first run after the re-add was attempt ${first.attempt}, not 1`);
   for (let i = 1; i < life.length; i++) {
     const step = life[i].attempt - life[i - 1].attempt;
     if (step < 0 || step > 1 || (life[i - 1].outcome === 'fail' && step !== 1)) {

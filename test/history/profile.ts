@@ -18,7 +18,7 @@ export interface HistoryProfile {
 }
 
 /** `npm test`: well under a minute. */
-export const SHORT_PROFILE: HistoryProfile = { sequences: 60, loops: 6, maxOps: 8 };
+export const SHORT_PROFILE: HistoryProfile = { sequences: 200, loops: 8, maxOps: 8 };
 /** `npm run test:history`. */
 export const FULL_PROFILE: HistoryProfile = { sequences: 5_000, loops: 12, maxOps: 12 };
 
@@ -50,11 +50,14 @@ export async function runProfile(url: string, profile: HistoryProfile, seed: num
         report.seeds.push(loopSeed);
         const lastViolations = new Map<string, string[]>();
         const property = fc.asyncProperty(sequenceArbitrary(profile.maxOps), async (ops: Op[]) => {
-          const result = await runSequence(url, admin, `history:${process.pid}:${loop}`, ops);
+          const result = await runSequence(admin, `history:${process.pid}:${loop}`, ops);
           report.sequences++;
           report.operations += ops.length;
           report.runs += result.runs;
-          if (result.violations.length > 0) lastViolations.set(JSON.stringify(ops), result.violations);
+          if (result.violations.length > 0) {
+            if (lastViolations.size === 0 && process.env.HISTORY_VERBOSE) console.log(`seed ${loopSeed}: first failure, shrinking:\n  ${result.violations.join('\n  ')}`);
+            lastViolations.set(JSON.stringify(ops), result.violations);
+          }
           return result.violations.length === 0;
         });
         const details = await fc.check(property, { seed: loopSeed, numRuns: perLoop, path, endOnFailure: false });

@@ -17,9 +17,9 @@ export interface SequenceResult {
 }
 
 /** Runs `ops` with the nodes of `keyPrefix` (its keys are deleted first). */
-export async function runSequence(url: string, admin: RedisClient, keyPrefix: string, ops: Op[]): Promise<SequenceResult> {
+export async function runSequence(admin: RedisClient, keyPrefix: string, ops: Op[]): Promise<SequenceResult> {
   await deleteKeys(admin, keyPrefix);
-  const nodes = new HistoryNodes(url, keyPrefix, admin);
+  const nodes = new HistoryNodes(keyPrefix, admin);
   const records: OpRecord[] = [];
   const usedDueTimes = new Map<string, Set<number>>();
   let stopped = false;

@@ -2,6 +2,7 @@
 // Set by test/project.ts from TEST_REDIS_CLIENT / TEST_REDIS_TOPOLOGY (scripts/test-matrix.js).
 // The libraries are loaded when first used, so a worker process loads only its own family.
 import type * as IoRedis from 'ioredis';
+import { waitAtMost } from '../../src/engine/single-flight';
 
 /** A client family as the tests create it. */
 export type ClientKind = 'node-redis-6' | 'node-redis-4' | 'ioredis';
@@ -49,7 +50,12 @@ export async function connectTarget(target: RedisTarget, name?: string): Promise
     : library.createClient({ url: target.urls[0], ...(name ? { name } : {}) });
   client.on('error', () => undefined);
   await client.connect();
-  return { client, close: async () => void (await (client.close ? client.close() : client.quit()).catch(() => undefined)) };
+  // node-redis 4 clusters may never answer QUIT while a node is down: drop the connections after 3 s.
+  const close = async () => {
+    const graceful = (client.close ? client.close() : client.quit()).catch(() => undefined);
+    if (!(await waitAtMost(graceful, 3_000))) await (client.destroy ? client.destroy() : client.disconnect());
+  };
+  return { client, close };
 }
 
 /** node-redis 4 and 6 as these tests use them (their types differ too much to share one). */
@@ -62,7 +68,9 @@ interface NodeRedisConnection {
   on(event: string, listener: () => void): unknown;
   connect(): Promise<unknown>;
   close?(): Promise<unknown>;
+  destroy?(): void;
   quit(): Promise<unknown>;
+  disconnect(): Promise<unknown>;
 }
 
 function hostPort(url: string): { host: string; port: number } {

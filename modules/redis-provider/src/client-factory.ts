@@ -2,14 +2,14 @@
 // URLs are parsed here and never handed to node-redis, so the credentials' source is unambiguous and
 // no URL with a password travels inside the client.
 import { readFileSync } from 'node:fs';
-import { createClient, createCluster, type RedisClientType, type RedisClusterType } from 'redis';
+import { createClient, createCluster } from 'redis';
 import type { ClusterConfig, NodeConfig, ResolvedConfig, TlsConfig } from './config';
 import { ProviderConfigError } from './config';
 import { refusalOf } from './connect-errors';
+import type { RedisConnection } from './interfaces/redis/beta';
 
 /** A node-redis standalone client or cluster, as this provider creates them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ProviderClient = RedisClientType<any, any, any, any, any> | RedisClusterType<any, any, any, any, any>;
+export type ProviderClient = RedisConnection;
 
 /** What a connection reports while it starts and runs. */
 export interface ConnectEvents {
@@ -71,11 +71,15 @@ function nodeTarget(node: NodeConfig): NodeTarget {
 }
 
 function socket(path: string, target: Pick<NodeTarget, 'host' | 'port' | 'tls'>): SocketOptions {
-  return target.tls === undefined ? { host: target.host, port: target.port } : { host: target.host, port: target.port, tls: true, ...tlsOptions(path, target.tls) };
+  const address = { host: target.host, port: target.port };
+  return target.tls === undefined ? address : { ...address, tls: true, ...tlsOptions(path, target.tls) };
 }
 
 function credentials(target: Pick<NodeTarget, 'username' | 'password'>): { username?: string; password?: string } {
-  return { ...(target.username === undefined ? {} : { username: target.username }), ...(target.password === undefined ? {} : { password: target.password }) };
+  return {
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+  };
 }
 
 /** node-redis's own backoff (50 ms doubling up to 2 s, plus jitter), giving up only on a refused first connection. */
@@ -124,12 +128,14 @@ function openCluster(cluster: ClusterConfig, shared: Omit<NodeConfig, 'url'>, ev
   let up = false;
   let closed = false;
   let lastError: Error | undefined;
+  let wakeUp = () => {};
   const rootNodes = cluster.rootNodes.map((node, i) => {
     const target = nodeTarget({ ...shared, ...node });
     return { ...credentials(target), socket: socket(`cluster.rootNodes[${i}].tls`, target) };
   });
   const { rootNodes: _, ...options } = cluster;
-  const client = createCluster({ ...options, rootNodes, defaults: clusterDefaults(cluster, shared, () => up) } as Parameters<typeof createCluster>[0]) as unknown as ProviderClient;
+  const defaults = clusterDefaults(cluster, shared, () => up);
+  const client = createCluster({ ...options, rootNodes, defaults } as Parameters<typeof createCluster>[0]) as unknown as ProviderClient;
   const onError = (err: Error) => {
     lastError = err;
     events.onError(err);
@@ -147,7 +153,13 @@ function openCluster(cluster: ClusterConfig, shared: Omit<NodeConfig, 'url'>, ev
         if (lastError && refusalOf(lastError)) throw lastError;
         if (closed) throw err;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** retries, 2_000)));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(100 * 2 ** retries, 2_000));
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       if (closed) throw new Error('closed before connecting');
     }
   })();
@@ -156,6 +168,7 @@ function openCluster(cluster: ClusterConfig, shared: Omit<NodeConfig, 'url'>, ev
     connected,
     close: () => {
       closed = true;
+      wakeUp();
       return closeClient(client, up);
     },
   };

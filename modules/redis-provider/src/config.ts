@@ -1,5 +1,6 @@
 // The provider's `antelope.json` config: its shape, its defaults, and the checks that reject a bad one
-// with a message naming the field. Nothing here connects or reads files.
+// with a message naming the field (and never echoing a password). Nothing here connects or reads files.
+import { redactUrl } from './redact';
 
 /**
  * TLS settings, used when the URL is `rediss://`. PEM text (`ca`, `cert`, `key`) or a path to a PEM file
@@ -156,7 +157,7 @@ function tlsConfig(path: string, value: unknown): TlsConfig | undefined {
 
 /** Checks a URL; credentials given both in it and in a field are refused. */
 function nodeUrl(path: string, value: unknown, credentials: Omit<NodeConfig, 'url'>): string {
-  if (typeof value !== 'string' || !/^rediss?:\/\/./.test(value)) fail(path, 'a redis:// or rediss:// URL', value);
+  if (typeof value !== 'string' || !/^rediss?:\/\/./.test(value)) fail(path, 'a redis:// or rediss:// URL', typeof value === 'string' ? redactUrl(value) : value);
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -193,7 +194,9 @@ function rootNode(path: string, value: unknown, shared: Omit<NodeConfig, 'url'>)
   const raw = object(path, value, ['url', 'username', 'password', 'tls']);
   const own = credentials(path, raw);
   const url = nodeUrl(join(path, 'url'), raw.url, { ...shared, ...own });
-  if (!/^\/?0?$/.test(new URL(url).pathname)) fail(join(path, 'url'), 'a URL without a database number (a cluster has database 0 only)', url);
+  if (!/^\/?0?$/.test(new URL(url).pathname)) {
+    fail(join(path, 'url'), 'a URL without a database number (a cluster has database 0 only)', redactUrl(url));
+  }
   return { url, ...own };
 }
 
@@ -219,7 +222,9 @@ function clusterConfig(value: unknown, shared: Omit<NodeConfig, 'url'>): Cluster
   const minimizeConnections = optionalBoolean('cluster.minimizeConnections', raw.minimizeConnections);
   if (useReplicas !== undefined) cluster.useReplicas = useReplicas;
   if (minimizeConnections !== undefined) cluster.minimizeConnections = minimizeConnections;
-  if (raw.maxCommandRedirections !== undefined) cluster.maxCommandRedirections = integer('cluster.maxCommandRedirections', raw.maxCommandRedirections, 1, 1_000);
+  if (raw.maxCommandRedirections !== undefined) {
+    cluster.maxCommandRedirections = integer('cluster.maxCommandRedirections', raw.maxCommandRedirections, 1, 1_000);
+  }
   if (raw.nodeAddressMap !== undefined) cluster.nodeAddressMap = addressMap(raw.nodeAddressMap);
   return cluster;
 }
@@ -231,7 +236,8 @@ function clusterConfig(value: unknown, shared: Omit<NodeConfig, 'url'>): Cluster
 export function resolveConfig(input: unknown = {}): ResolvedConfig {
   const raw = object('', input ?? {}, ['url', 'cluster', 'username', 'password', 'tls', 'connectTimeoutMs']);
   const shared = credentials('', raw);
-  const connectTimeoutMs = raw.connectTimeoutMs === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : integer('connectTimeoutMs', raw.connectTimeoutMs, 100, 3_600_000);
+  const connectTimeoutMs =
+    raw.connectTimeoutMs === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : integer('connectTimeoutMs', raw.connectTimeoutMs, 100, 3_600_000);
   if (raw.cluster !== undefined) {
     if (raw.url !== undefined) throw new ProviderConfigError('redis provider config: give "url" (a standalone server) or "cluster", not both');
     return { kind: 'cluster', cluster: clusterConfig(raw.cluster, shared), shared, connectTimeoutMs };

@@ -21,7 +21,7 @@ export function construct(config?: unknown): void {
   });
   connection = created;
   void created.get().catch(() => undefined); // connect now; the outcome reaches GetClient() callers
-  ImplementInterface(redisBeta, { GetClient: () => created.get() as Promise<redisBeta.RedisConnection> });
+  ImplementInterface(redisBeta, { GetClient: () => created.get() });
 }
 
 export function start(): void {}
