@@ -287,6 +287,6 @@ describe('upgrade from the published scheduler (SchedulerUtil.Tasks)', function 
     await eventually(async () => (await client.exists(LEGACY_KEY)) === 0, 10_000, 'the move');
     await sleep(400);
     const stats = (await scheduler.getStats()).find((s) => s.name === 'elsewhere');
-    assert.deepEqual(stats, { name: 'elsewhere', scheduled: 1, running: 0, dead: 0, handledHere: false });
+    assert.deepEqual(stats, { name: 'elsewhere', scheduled: 1, running: 0, dead: 0, handledHere: false, recurring: 0, coalescedTicks: 0 });
   });
 });

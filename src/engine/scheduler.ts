@@ -89,8 +89,8 @@ export class RedisScheduler {
       onTicksEnded: (name) => this.recurrence.advanceSoon([name]),
     });
     const isListening = () => this.listening;
-    const loopContext = { scripts: this.scripts, keys: this.keys, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening };
-    this.loop = new ClaimLoop({ ...loopContext, advancer: this.recurrence });
+    const advancer = this.recurrence;
+    this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening, advancer });
     this.wake = new WakeSubscriptions(this.redis, this.keys, (message) => this.loop.onWakeMessage(message), (message) => this.log.warn(message));
   }
 
