@@ -1,5 +1,5 @@
 // `npm run bench [-- --runs N] [--json] [--smoke] [--only add,drain,...] [--systems engine,bullmq]
-//   [--backlog N] [--concurrency N]`
+//   [--backlog N] [--concurrency N] [--schedules N]`
 // Runs the engine and BullMQ side by side on one private redis-server, with the nodes as forked
 // processes, and prints a table of medians with ratios (or JSON).
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,8 @@ function parseArgs(argv: string[]): BenchArgs {
   const profile = { ...(argv.includes('--smoke') ? SMOKE : FULL) };
   const backlog = valueOf('--backlog');
   if (backlog) profile.backlogTasks = Number(backlog);
+  const schedules = valueOf('--schedules');
+  if (schedules) profile.recurringSchedules = Number(schedules);
   const concurrency = valueOf('--concurrency');
   if (concurrency) profile.concurrency = Number(concurrency);
   const only = valueOf('--only');

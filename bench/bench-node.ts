@@ -11,6 +11,7 @@ type StopNode = () => Promise<void>;
 class RunRecorder {
   private taskIds: number[] = [];
   private latenessMs: number[] = [];
+  private dueTimesMs: number[] = [];
   private lastRunAtMs = 0;
   private cpuSince = process.cpuUsage();
 
@@ -18,6 +19,7 @@ class RunRecorder {
     const nowMs = Date.now();
     this.taskIds.push(taskIdOf(taskInfo));
     this.latenessMs.push(nowMs - dueTimeMs);
+    this.dueTimesMs.push(dueTimeMs);
     this.lastRunAtMs = nowMs;
   }
 
@@ -29,9 +31,10 @@ class RunRecorder {
   take(): RunReport {
     const cpu = process.cpuUsage(this.cpuSince);
     this.cpuSince = process.cpuUsage();
-    const report = { taskIds: this.taskIds, latenessMs: this.latenessMs, lastRunAtMs: this.lastRunAtMs, cpuMicros: cpu.user + cpu.system };
+    const report = { taskIds: this.taskIds, latenessMs: this.latenessMs, dueTimesMs: this.dueTimesMs, lastRunAtMs: this.lastRunAtMs, cpuMicros: cpu.user + cpu.system };
     this.taskIds = [];
     this.latenessMs = [];
+    this.dueTimesMs = [];
     this.lastRunAtMs = 0;
     return report;
   }

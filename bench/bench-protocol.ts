@@ -25,6 +25,8 @@ export interface RunReport {
   taskIds: number[];
   /** Date.now() at the start of the run minus the task's due time, per run. */
   latenessMs: number[];
+  /** The task's due time, per run (a recurring tick is (taskInfo, dueTimeMs)). */
+  dueTimesMs: number[];
   /** Date.now() of the last run, 0 if none. */
   lastRunAtMs: number;
   /** CPU time (user + system) the process used since the last report, in µs. */

@@ -14,6 +14,8 @@ export interface BenchTask {
 export interface Producer {
   addOne(task: BenchTask): Promise<void>;
   addMany(tasks: readonly BenchTask[]): Promise<void>;
+  /** One recurring task per taskInfo, every `everyMs` from `startAtMs` (engine: addRecurringTask; BullMQ: upsertJobScheduler). */
+  addSchedules(taskInfos: readonly string[], everyMs: number, startAtMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,8 @@ async function engineProducer(redisUrl: string): Promise<Producer> {
   return {
     addOne: (task) => scheduler.addTask(TASK_NAME, task.dueTimeMs, task.taskInfo),
     addMany: (tasks) => scheduler.addTasks(tasks),
+    addSchedules: (taskInfos, everyMs, startAtMs) =>
+      inChunks(taskInfos, (taskInfo) => scheduler.addRecurringTask(TASK_NAME, { everyMs, startAtMs }, taskInfo)),
     close: () => client.close(),
   };
 }
@@ -52,11 +56,18 @@ async function bullmqProducer(redisUrl: string): Promise<Producer> {
       const nowMs = Date.now();
       await queue.addBulk(tasks.map((task) => ({ name: 'task', data: task.taskInfo, opts: jobOptions(task, nowMs) })));
     },
+    addSchedules: (taskInfos, everyMs, startAtMs) =>
+      inChunks(taskInfos, (taskInfo) => queue.upsertJobScheduler(taskInfo, { every: everyMs, startDate: startAtMs }, { name: 'task', data: taskInfo })),
     close: async () => {
       await queue.close();
       if (client.isOpen) await client.close();
     },
   };
+}
+
+/** Runs `call` for every item, 500 in flight at a time. */
+async function inChunks<T>(items: readonly T[], call: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += 500) await Promise.all(items.slice(i, i + 500).map(call));
 }
 
 export function createProducer(system: BenchSystem, redisUrl: string): Promise<Producer> {

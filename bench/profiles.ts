@@ -21,6 +21,9 @@ export interface BenchProfile {
   settleMs: number;
   /** Tasks per addMany call when filling the backlog. */
   fillChunk: number;
+  /** Recurring scenario: schedules every second, and how long their ticks are watched. */
+  recurringSchedules: number;
+  recurringWindowMs: number;
 }
 
 export const FULL: BenchProfile = {
@@ -40,6 +43,8 @@ export const FULL: BenchProfile = {
   runTimeoutMs: 120_000,
   settleMs: 500,
   fillChunk: 10_000,
+  recurringSchedules: 10_000,
+  recurringWindowMs: 30_000,
 };
 
 export const SMOKE: BenchProfile = {
@@ -57,4 +62,6 @@ export const SMOKE: BenchProfile = {
   runTimeoutMs: 10_000,
   settleMs: 200,
   fillChunk: 1_000,
+  recurringSchedules: 200,
+  recurringWindowMs: 3_000,
 };

@@ -46,6 +46,10 @@ export const METRICS: MetricDef[] = [
   ...lateness('backlog.spread', 'backlog', 'spread '),
   ...integrity('backlog.spread', 'backlog', 'spread '),
   metric('memory.bytesPerTask', 'memory', 'used_memory bytes per pending task', 'lower'),
+  metric('recurring.registerSeconds', 'recurring', 'time to register the schedules (s)', 'info'),
+  ...lateness('recurring', 'recurring', 'tick '),
+  metric('recurring.duplicates', 'recurring', 'ticks run twice', 'zero'),
+  metric('recurring.missedTicks', 'recurring', 'ticks not run (coalesced or lost)', 'lower'),
 ];
 
 /** Node-count rows exist for whichever counts the profile ran. */

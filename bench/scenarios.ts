@@ -6,6 +6,7 @@ import { createProducer, type BenchTask, type Producer } from './producers';
 import type { BenchProfile } from './profiles';
 import { clientCommands, flushAll, redisCpuMicros, resetStats, usedMemoryBytes, type AdminClient } from './redis-admin';
 import { countRuns, maxOf, quantile } from './stats';
+import { recurringScenario } from './recurring-scenario';
 
 export type Figures = Record<string, number>;
 
@@ -37,7 +38,7 @@ export async function withProducer<T>(ctx: ScenarioContext, use: (producer: Prod
   }
 }
 
-async function withNodes<T>(ctx: ScenarioContext, count: number, use: (nodes: NodeProcess[]) => Promise<T>): Promise<T> {
+export async function withNodes<T>(ctx: ScenarioContext, count: number, use: (nodes: NodeProcess[]) => Promise<T>): Promise<T> {
   const nodes = await startNodes({ system: ctx.system, redisUrl: ctx.redisUrl, concurrency: ctx.profile.concurrency }, count);
   try {
     return await use(nodes);
@@ -239,6 +240,7 @@ export const SCENARIOS: ReadonlyArray<[string, Scenario]> = [
   ['spread', spreadScenario],
   ['nodes', nodesScenario],
   ['backlog', backlogScenario],
+  ['recurring', recurringScenario],
 ];
 
 function sleep(ms: number): Promise<void> {

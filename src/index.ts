@@ -100,6 +100,8 @@ export function construct(config?: Partial<SchedulerOptions>): void {
     addTask: async (name, dueTime, taskInfo) => (await engineFor('addTask')).addTask(name, dueTime, taskInfo),
     addTasks: async (tasks) => (await engineFor('addTasks')).addTasks(tasks),
     removeTask: async (name, taskInfo) => (await engineFor('removeTask')).removeTask(name, taskInfo),
+    addRecurringTask: async (name, schedule, taskInfo) => (await engineFor('addRecurringTask')).addRecurringTask(name, schedule, taskInfo),
+    getRecurringTasks: async (name) => (await engineFor('getRecurringTasks')).getRecurringTasks(name),
     getStats: async () => (await engineFor('getStats')).getStats(),
     getDeadTasks: async (name, limit) => (await engineFor('getDeadTasks')).getDeadTasks(name, limit),
     listTasks: async (name, listOptions) => (await engineFor('listTasks')).listTasks(name, listOptions),

@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { GetClient } from '@ajs/redis/beta';
 import {
+  addRecurringTask,
   addTask,
   addTasks,
   disableListener,
   enableListener,
   getDeadTasks,
+  getRecurringTasks,
   getStats,
   removeTask,
   setHandler,
@@ -159,7 +161,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     assert.match(dead.error, /boom on attempt 4/);
     assert.equal(await dueScore('always-fails', 'poison'), null);
     const stats = (await getStats()).find((s) => s.name === 'always-fails');
-    assert.deepEqual(stats, { name: 'always-fails', scheduled: 0, running: 0, dead: 1, handledHere: true, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: null, paused: false });
+    assert.deepEqual(stats, { name: 'always-fails', scheduled: 0, running: 0, dead: 1, handledHere: true, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: null, paused: false, recurring: 0, coalescedTicks: 0 });
   });
 
   it('a handler that succeeds on its second attempt is not retried again', async () => {
@@ -202,6 +204,8 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
       retrying: 0,
       nextDueMs: dueTimeMs,
       paused: false,
+      recurring: 0,
+      coalescedTicks: 0,
     });
   });
 
@@ -229,6 +233,25 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
     await eventually(() => runs.length === 1, 5_000, 'the remaining task');
     await sleep(300);
     assert.deepEqual(runs.map((r) => r.taskInfo), ['a']);
+  });
+  it('addRecurringTask, getRecurringTasks and removeTask run a recurring task until it is removed', async () => {
+    const { runs, handler } = recorder();
+    setHandler('recurring-module', handler);
+    await assert.rejects(addRecurringTask('recurring-module', { everyMs: 0 }, 'x'), /schedule\.everyMs/);
+    assert.equal(await addRecurringTask('recurring-module', { everyMs: 300 }, 'every-300'), true);
+    assert.equal(await addRecurringTask('recurring-module', { everyMs: 300 }, 'every-300'), false);
+    await eventually(() => runs.length >= 3, 5_000, '3 ticks');
+    const [listed] = await getRecurringTasks('recurring-module');
+    assert.deepEqual([listed.name, listed.taskInfo, listed.schedule], ['recurring-module', 'every-300', { everyMs: 300 }]);
+    assert.ok((await getRecurringTasks()).some((t) => t.name === 'recurring-module'));
+    assert.equal((await getStats()).find((s) => s.name === 'recurring-module')?.recurring, 1);
+    assert.equal(await removeTask('recurring-module', 'every-300'), true);
+    const count = runs.length;
+    await sleep(900);
+    assert.ok(runs.length <= count + 1, 'ticks went on after removeTask');
+    assert.deepEqual(await getRecurringTasks('recurring-module'), []);
+    const dues = runs.map((r) => r.context.dueTimeMs);
+    assert.ok(dues.every((d, i) => i === 0 || d - dues[i - 1] === 300), `ticks ${dues.join(', ')}`);
   });
 });
 

@@ -74,7 +74,7 @@ describe(`several node processes (${target.client}, ${target.topology})`, functi
     assert.equal(allStarts().length, TASKS);
     assert.ok(allStarts().every((s) => s.atMs >= dueTimeMs), 'a task ran before its due time');
     const stats = await producer.getStats();
-    assert.deepEqual(stats, [{ name: 'work', scheduled: 0, running: 0, dead: 0, handledHere: false, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: null, paused: false }]);
+    assert.deepEqual(stats, [{ name: 'work', scheduled: 0, running: 0, dead: 0, handledHere: false, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: null, paused: false, recurring: 0, coalescedTicks: 0 }]);
   });
 
   it('kill -9 of a node holding leases: its tasks run on another node after the lease time, none is lost', async () => {
@@ -120,7 +120,7 @@ describe(`several node processes (${target.client}, ${target.topology})`, functi
     assert.ok(duplicated.every((t) => inFlight.includes(t)), 'a task that was not in flight on the victim ran twice');
     assert.equal(taskInfos.filter((t) => !runs.has(t)).length, 0);
     const stats = await producer.getStats();
-    assert.deepEqual(stats, [{ name: 'work', scheduled: 0, running: 0, dead: 0, handledHere: false, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: null, paused: false }]);
+    assert.deepEqual(stats, [{ name: 'work', scheduled: 0, running: 0, dead: 0, handledHere: false, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: null, paused: false, recurring: 0, coalescedTicks: 0 }]);
   });
 
   it('a stopped node exits by itself: stop() leaves no timer or connection behind', async () => {

@@ -1,13 +1,14 @@
 /**
  * The commands the scheduler runs, as a Redis ACL rule: the scripts' own commands (they run under the
  * caller's ACL; the operator scripts of issue 12 add ZCOUNT, ZRANK, HLEN, and GET/SET/DEL of the
- * pause flag), the engine's reads, and the wake-up channel. Kept true by the test suite, which runs
+ * pause flag; recurring tasks add ZMSCORE, HSETNX, HEXISTS, HSCAN, SRANDMEMBER, INCRBY), the engine's reads,
+ * and the wake-up channel. Kept true by the test suite, which runs
  * the module's contract and multi-process tests as a user holding exactly this rule (docs/security.md).
  */
 export const ACL_COMMANDS =
-  '+eval +evalsha +time +exists +zadd +zrem +zrange +zrangebyscore +zscore +zcard +zcount +zrank +hset +hget +hmget +hgetall ' +
-  '+hdel +hlen +get +set +del +sadd +srem +sismember +smembers +publish +subscribe +unsubscribe +spublish +ssubscribe ' +
-  '+sunsubscribe +info|memory';
+  '+eval +evalsha +time +exists +zadd +zrem +zrange +zrangebyscore +zscore +zmscore +zcard +zcount +zrank +hset +hsetnx +hget ' +
+  '+hmget +hgetall +hdel +hexists +hlen +hscan +get +set +del +incrby +sadd +srem +sismember +smembers +srandmember ' +
+  '+publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +info|memory';
 
 /**
  * The least-privilege ACL rule for a keyPrefix: its keys (`~`: the names registry `{prefix}:names` and

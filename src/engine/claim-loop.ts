@@ -9,6 +9,11 @@ import { errorMessage } from './errors';
 import type { TaskRunner } from './task-runner';
 import type { TaskHandler } from '../interfaces/redis_scheduler/beta/types';
 
+/** Schedules the next ticks of the recurring tasks whose tick ended (recurrence.ts). */
+export interface TickAdvancer {
+  advanceSoon(names: Iterable<string>): void;
+}
+
 const EXPIRED_LEASE_ERROR = 'lease expired: the node running the task stopped or stalled';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ERROR_RETRY_MS = 1_000;
@@ -22,6 +27,8 @@ export interface ClaimLoopContext {
   runner: TaskRunner;
   log: SchedulerLogger;
   isListening(): boolean;
+  /** Asked at each claim pass, so an ended tick whose advance was missed (crash, Redis error) is picked up. */
+  advancer: TickAdvancer;
 }
 
 /**
@@ -112,6 +119,7 @@ export class ClaimLoop {
     if (!this.ctx.isListening()) return;
     const { options, runner } = this.ctx;
     this.clearWakeTimer();
+    this.ctx.advancer.advanceSoon(this.ctx.handlers.keys());
     let nextDelayMs = options.safetyPollMs * (0.8 + 0.4 * Math.random());
     let backlog = false;
     this.suspectLeft = false;

@@ -62,8 +62,11 @@ export async function getTask(ctx: OperatorContext, name: string, taskInfo: stri
   return null;
 }
 
-/** The HandlerStats of one name from the figures of stats.lua. */
-export function statsOf(name: string, counts: NameCounts, handledHere: boolean): HandlerStats {
+/** The recurring figures of one name (see Recurrence.counts). */
+export type RecurrenceCounts = Pick<HandlerStats, 'recurring' | 'coalescedTicks'>;
+
+/** The HandlerStats of one name from the figures of stats.lua and its recurring figures. */
+export function statsOf(name: string, counts: NameCounts, handledHere: boolean, recurrence: RecurrenceCounts): HandlerStats {
   const { scheduled, running, dead, overdue, oldestOverdueMs, retrying } = counts;
   return {
     name,
@@ -76,6 +79,7 @@ export function statsOf(name: string, counts: NameCounts, handledHere: boolean):
     retrying,
     nextDueMs: counts.nextDueMs < 0 ? null : counts.nextDueMs,
     paused: counts.pausedAtMs >= 0,
+    ...recurrence,
   };
 }
 

@@ -16,6 +16,14 @@ export interface TaskKeys {
   suspects: string;
   /** STRING present while the name is paused (see pause.lua): the pause time (Unix ms, Redis time). */
   paused: string;
+  /** HASH taskInfo -> JSON ScheduleRecord of a recurring task (see recurrence.ts). */
+  recurring: string;
+  /** HASH taskInfo -> "<startMs>" while a recurring tick runs or retries, "<startMs>|<outcome>" once it ended. */
+  ticks: string;
+  /** SET of recurring tasks whose tick ended and whose next tick is still to be scheduled. */
+  advance: string;
+  /** STRING counter of the recurring ticks that were coalesced into a later run (missed or overlapping). */
+  coalesced: string;
 }
 
 /** The kinds of key of one name, in TaskKeys order; the key of kind `k` ends with `:<k>`. */
@@ -28,6 +36,10 @@ export const TASK_KEY_KINDS: ReadonlyArray<[keyof TaskKeys, string]> = [
   ['deadInfo', 'dead-info'],
   ['suspects', 'suspects'],
   ['paused', 'paused'],
+  ['recurring', 'recurring'],
+  ['ticks', 'ticks'],
+  ['advance', 'advance'],
+  ['coalesced', 'coalesced'],
 ];
 
 /**

@@ -7,9 +7,11 @@ import { LegacyMigration, type LegacyMigrationCounts } from './legacy-migration'
 import { CONSOLE_LOGGER, type SchedulerLogger } from './logger';
 import { resolveOptions, type SchedulerOptions } from './options';
 import { NameRegistry } from './name-registry';
+import { Recurrence } from './recurrence';
 import { createRedisPort } from './redis/detect-client';
 import type { RedisPort } from './redis/redis-port';
 import { waitForRedis } from './redis-wait';
+import { parseSchedule } from './schedule-spec';
 import { Scripts } from './scripts';
 import { waitAtMost } from './single-flight';
 import { TaskRunner } from './task-runner';
@@ -25,6 +27,8 @@ import type {
   HandlerStats,
   ListTasksOptions,
   PurgeDeadOptions,
+  RecurringSchedule,
+  RecurringTask,
   TaskHandler,
   TaskPage,
   TaskSpec,
@@ -36,6 +40,8 @@ export type {
   HandlerStats,
   ListTasksOptions,
   PurgeDeadOptions,
+  RecurringSchedule,
+  RecurringTask,
   TaskContext,
   TaskHandler,
   TaskPage,
@@ -72,6 +78,7 @@ export class RedisScheduler {
   private readonly names: NameRegistry;
   private readonly wake: WakeSubscriptions;
   private readonly legacy: LegacyMigration;
+  private readonly recurrence: Recurrence;
   private offReconnect?: () => void;
   /** Whether the node claims (between the start and the end of the shutdown). */
   private listening = false;
@@ -113,14 +120,19 @@ export class RedisScheduler {
       maxTaskInfoBytes: this.options.maxTaskInfoBytes,
       ready: (call) => waitForRedis(this.client, this.options.redisWaitMs, call),
     };
+    this.recurrence = new Recurrence(this.redis, this.keys, this.names, log, (name, delayMs) => {
+      if (this.handlers.has(name)) this.loop.wakeWithin(delayMs);
+    });
     const hooks = {
       onSlotFree: () => this.loop.onSlotFree(),
       wakeWithin: (delayMs: number) => this.loop.wakeWithin(delayMs),
       isListening: () => this.listening,
+      onTicksEnded: (name: string) => this.recurrence.advanceSoon([name]),
     };
     this.runner = new TaskRunner(this.scripts, this.keys, this.options, this.handlers, log, hooks, this.metrics);
     const isListening = () => this.listening;
-    this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening });
+    const advancer = this.recurrence;
+    this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening, advancer });
     this.wake = new WakeSubscriptions(this.redis, this.keys, (message) => this.loop.onWakeMessage(message), (message) => this.log.warn(message));
   }
 
@@ -225,6 +237,30 @@ export class RedisScheduler {
     return this.legacy.migrate();
   }
 
+  /**
+   * Runs `taskInfo` for handler `name` on a schedule, once per tick across all nodes (see
+   * docs/recurring.md). The same (name, schedule, taskInfo) again changes nothing; another schedule
+   * replaces it and recomputes the next tick. removeTask ends it. Resolves to whether it wrote.
+   * @throws TypeError naming the field on a bad schedule, name or taskInfo (nothing is written),
+   *   Error for an unknown handler unless allowUnknownHandlers.
+   */
+  async addRecurringTask(name: string, schedule: RecurringSchedule, taskInfo: string): Promise<boolean> {
+    checkHandlerName(name);
+    const grid = parseSchedule(schedule);
+    checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
+    this.checkKnownHandler(name);
+    await waitForRedis(this.client, this.options.redisWaitMs, 'addRecurringTask');
+    return this.recurrence.upsert(name, grid, taskInfo);
+  }
+
+  /** The recurring tasks of `name`, or of every name: schedule, next due time, last run and outcome. */
+  async getRecurringTasks(name?: string): Promise<RecurringTask[]> {
+    if (name !== undefined) checkHandlerName(name);
+    await waitForRedis(this.client, this.options.redisWaitMs, 'getRecurringTasks');
+    if (name !== undefined) return this.recurrence.list([name]);
+    return this.recurrence.list([...new Set([...(await this.names.list()), ...this.handlers.keys()])].sort());
+  }
+
   /** Starts claiming and running due tasks of the registered handlers on this node. */
   async start(): Promise<void> {
     this.wanted = true;
@@ -250,7 +286,10 @@ export class RedisScheduler {
     await waitForRedis(this.client, this.options.redisWaitMs, 'getStats');
     const names = new Set<string>([...(await this.names.list()), ...this.handlers.keys()]);
     return Promise.all(
-      [...names].sort().map(async (name) => inspection.statsOf(name, await this.scripts.stats(this.keys.forHandler(name)), this.handlers.has(name))),
+      [...names].sort().map(async (name) => {
+        const [counts, recurring] = await Promise.all([this.scripts.stats(this.keys.forHandler(name)), this.recurrence.counts(name)]);
+        return inspection.statsOf(name, counts, this.handlers.has(name), recurring);
+      }),
     );
   }
 
@@ -324,6 +363,10 @@ export class RedisScheduler {
   private checkTask(name: unknown, dueTimeMs: unknown, taskInfo: unknown): void {
     checkHandlerName(name);
     this.checkTaskFields(dueTimeMs, taskInfo);
+    this.checkKnownHandler(name);
+  }
+
+  private checkKnownHandler(name: string): void {
     if (!this.options.allowUnknownHandlers && !this.handlers.has(name)) {
       throw new Error(
         `redis_scheduler: unknown handler "${name}": register it with setHandler first, or set allowUnknownHandlers on producer-only nodes`,
@@ -390,7 +433,7 @@ export class RedisScheduler {
     await beforeDeadline(this.runner.idle());
     const inGrace = within(SHUTDOWN_REDIS_GRACE_MS);
     await this.runner.shutdown(inGrace);
-    await inGrace(this.loop.releasesInFlight());
+    await inGrace(Promise.all([this.loop.releasesInFlight(), this.recurrence.settled()]));
   }
 }
 

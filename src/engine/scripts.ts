@@ -122,7 +122,7 @@ export class Scripts {
   async claim(keys: TaskKeys, limit: number, token: string, runningHere: number, settings: ClaimSettings): Promise<ClaimResult> {
     const reply = await this.claimScript.run<Array<string | number>>(
       this.port,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.paused],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.paused, keys.recurring, keys.ticks, keys.advance],
       [
         String(limit),
         String(settings.leaseMs),
@@ -151,7 +151,7 @@ export class Scripts {
   async complete<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<T[]> {
     const args: string[] = this.wakeArgs(name);
     for (const h of held) args.push(h.taskInfo, h.token);
-    const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due], args);
+    const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due, keys.recurring, keys.ticks, keys.advance], args);
     return refused.map((position) => held[Number(position) - 1]);
   }
 
@@ -167,7 +167,7 @@ export class Scripts {
   ): Promise<FailOutcome> {
     const reply = await this.failScript.run<number>(
       this.port,
-      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects],
+      [keys.due, keys.lease, keys.claims, keys.attempts, keys.dead, keys.deadInfo, keys.suspects, keys.recurring, keys.ticks, keys.advance],
       [
         held.taskInfo,
         held.token,
@@ -199,10 +199,10 @@ export class Scripts {
     return Number(await this.releaseScript.run(this.port, [keys.due, keys.lease, keys.claims], args));
   }
 
-  /** Cancels a task in every state, dead included (a running one's holder is told at once); returns whether it was found. */
+  /** Cancels a task in every state, dead included (a running one's holder is told at once); ends a recurring task's recurrence; returns whether it was found. */
   async remove(keys: TaskKeys, name: string, taskInfo: string): Promise<boolean> {
     const [, channel, publish] = this.wakeArgs(name);
-    const keyList = [keys.due, keys.claims, keys.attempts, keys.suspects, keys.dead, keys.deadInfo];
+    const keyList = [keys.due, keys.claims, keys.attempts, keys.suspects, keys.dead, keys.deadInfo, keys.recurring, keys.ticks, keys.advance];
     const reply = await this.removeScript.run(this.port, keyList, [taskInfo, channel, publish]);
     return Number(reply) === 1;
   }

@@ -17,6 +17,8 @@ export interface RunnerHooks {
   wakeWithin(delayMs: number): void;
   /** Whether the node is listening (else a failed acknowledgement is not retried). */
   isListening(): boolean;
+  /** Tasks of `name` ended (acknowledged, or dead): a recurring one's next tick is to be scheduled. */
+  onTicksEnded(name: string): void;
 }
 
 const MAX_ERROR_CHARS = 4_096;
@@ -250,6 +252,7 @@ export class TaskRunner {
         return 'retry';
       } else if (outcome === FailOutcome.Dead) {
         this.log.error(`${where}; no attempts left: moved to the dead set`);
+        this.hooks.onTicksEnded(task.name);
         return 'dead';
       } else if (outcome === FailOutcome.Detached) {
         this.log.warn(`${where}; not retried: the task was removed or re-added meanwhile`);
@@ -272,6 +275,7 @@ export class TaskRunner {
         try {
           const refused = await this.scripts.complete(this.keys.forHandler(name), name, tasks);
           if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
+          this.hooks.onTicksEnded(name);
           for (const task of tasks) this.untrack(task);
         } catch (err) {
           this.requeueAcks(name, tasks, err);

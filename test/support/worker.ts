@@ -3,6 +3,7 @@
 import { connectTarget, type RedisTarget } from './redis-target';
 import { RedisScheduler, type LegacyMigrationCounts, type TaskContext } from '../../src/engine/scheduler';
 import type { SchedulerOptions } from '../../src/engine/options';
+import type { RecurringSchedule } from '../../src/interfaces/redis_scheduler/beta/types';
 
 /** How one handler of a worker behaves. */
 export interface WorkerHandlerSpec {
@@ -35,11 +36,14 @@ export interface WorkerSpec {
   clientName?: string;
   /** Send the engine's warn and error logs to the parent as 'log' events. Default false. */
   forwardLogs?: boolean;
+  /** Recurring tasks this node registers at start, as a deploy would (reported by a 'recurring-added' event). */
+  recurring?: Array<{ name: string; schedule: RecurringSchedule; taskInfo: string }>;
 }
 
 /** Messages a worker sends to its parent. */
 export type WorkerEvent =
   | { type: 'ready' }
+  | { type: 'recurring-added'; written: number }
   | { type: 'start'; name: string; taskInfo: string; attempt: number; dueTimeMs: number; atMs: number; realAtMs?: number }
   | { type: 'done'; name: string; taskInfo: string; attempt: number; aborted: boolean; realAtMs?: number }
   | { type: 'log'; level: 'warn' | 'error'; message: string }
@@ -118,6 +122,10 @@ async function main(): Promise<void> {
         .catch((err: Error) => send({ type: 'error', message: err.message }));
     }
   });
+  if (spec.recurring) {
+    const written = await Promise.all(spec.recurring.map((r) => scheduler.addRecurringTask(r.name, r.schedule, r.taskInfo)));
+    send({ type: 'recurring-added', written: written.filter(Boolean).length });
+  }
   if (!spec.noListener) await scheduler.start();
   send({ type: 'ready' });
 }

@@ -11,6 +11,9 @@
   KEYS[7] suspects  SET   tasks whose last lease expired: they may have crashed their node
   KEYS[8] paused    STRING present while the name is paused: nothing is claimed (expired leases
                     still are reclaimed)
+  KEYS[9] recurring HASH  taskInfo -> schedule of a recurring task (recurrence.ts)
+  KEYS[10] ticks    HASH  taskInfo -> "<startMs>" of a running recurring tick
+  KEYS[11] advance  SET   recurring tasks whose tick ended, waiting for their next tick
   ARGV[1] limit         most tasks to claim
   ARGV[2] leaseMs       lease length
   ARGV[3] token         unique to this claim call; each task's claim is "<token>/<n>|<dueTimeMs>", and
@@ -41,12 +44,15 @@
   it next ends, it is a suspect that runs only alone on an idle node, so the tasks that ran beside a
   crash are not taken down with it again; busy nodes skip it and go on with the other tasks. It goes
   back under its original due time, ahead of the tasks that became due after it.
+  Recurring tasks: a tick starts at its first claim (a retry or reclaimed lease keeps that start);
+  a current run that dies here ends its tick into `advance`; a marked run's expiry ends nothing.
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[7]), tonumber(ARGV[8])
 local paused = redis.call('EXISTS', KEYS[8]) == 1
+local recurring, ticks, advance = KEYS[9], KEYS[10], KEYS[11]
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
@@ -84,6 +90,11 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', lease, '-inf', nowMs, 'LIMIT
       redis.call('ZADD', dead, math.floor(nowMs), member)
       redis.call('HSET', deadInfo, member, cjson.encode({ error = expiredError, attempts = used, diedAtMs = math.floor(nowMs), dueTimeMs = dueTimeMs }))
       died = true
+      -- Recurring tasks (issue 11): a dead tick ends too; it waits in `advance` for its next one.
+      if redis.call('HEXISTS', recurring, member) == 1 then
+        redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|dead')
+        redis.call('SADD', advance, member)
+      end
     else
       redis.call('HSET', attempts, member, used)
       redis.call('SADD', suspects, member)
@@ -150,6 +161,15 @@ if #taken > 0 then
   redis.call('ZREM', due, unpack(taken))
   redis.call('ZADD', lease, unpack(leaseArgs))
   redis.call('HSET', claims, unpack(claimArgs))
+  -- Recurring tasks (issue 11): a first attempt starts a tick afresh; a retry keeps its start.
+  if redis.call('EXISTS', recurring) == 1 then
+    local isRecurring = redis.call('HMGET', recurring, unpack(taken))
+    for j, member in ipairs(taken) do
+      if isRecurring[j] then
+        redis.call(result[3 * j + 2] == 1 and 'HSET' or 'HSETNX', ticks, member, math.floor(nowMs))
+      end
+    end
+  end
 end
 
 if nextDueMs then result[1] = math.max(0, math.ceil(nextDueMs - nowMs)) end

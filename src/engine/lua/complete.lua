@@ -6,6 +6,9 @@
   KEYS[3] attempts  HASH  taskInfo -> attempts already used
   KEYS[4] suspects  SET   tasks whose last lease expired (see claim.lua)
   KEYS[5] due       ZSET  taskInfo -> due time
+  KEYS[6] recurring HASH  taskInfo -> schedule of a recurring task (recurrence.ts)
+  KEYS[7] ticks     HASH  taskInfo -> "<startMs>" of a running recurring tick
+  KEYS[8] advance   SET   recurring tasks whose tick ended, waiting for their next tick
   ARGV[1] handler name
   ARGV[2] wake channel (pub/sub; not a key; in the keys' slot)
   ARGV[3] publish command: PUBLISH on a standalone server, SPUBLISH on a cluster
@@ -18,9 +21,11 @@
   acknowledgement never deletes a task that was re-queued or re-added meanwhile. The end of a
   superseded or cancelled run (see claim.lua) only frees its lease: if the task was re-added, its
   entry, which waited for that lease, stays and a wake-up is published (before any write, as ACL
-  may refuse PUBLISH).
+  may refuse PUBLISH). Only the end of a current run ends a recurring tick (into `advance`): a
+  cancelled run's recurrence was ended by remove.lua, a superseded one's next run is already queued.
 ]]
 local lease, claims, attempts, suspects, due = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local recurring, ticks, advance = KEYS[6], KEYS[7], KEYS[8]
 local name, channel, publish = ARGV[1], ARGV[2], ARGV[3]
 local CHUNK = 1000 -- unpack() has a bounded stack: commands take at most this many members
 
@@ -68,6 +73,15 @@ if #done > 0 then
   end
   if redis.call('EXISTS', suspects) == 1 then
     callInChunks('SREM', suspects, done)
+  end
+  -- Recurring tasks (issue 11): an ended tick waits in `advance` until its next one is scheduled.
+  if redis.call('EXISTS', recurring) == 1 then
+    for _, member in ipairs(done) do
+      if redis.call('HEXISTS', recurring, member) == 1 then
+        redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|succeeded')
+        redis.call('SADD', advance, member)
+      end
+    end
   end
 end
 if #freed > 0 then

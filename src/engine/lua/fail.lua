@@ -8,6 +8,9 @@
   KEYS[5] dead      ZSET  taskInfo -> time it was given up
   KEYS[6] deadInfo  HASH  taskInfo -> JSON {error, attempts, diedAtMs, dueTimeMs}
   KEYS[7] suspects  SET   tasks whose last lease expired (see claim.lua)
+  KEYS[8] recurring HASH  taskInfo -> schedule of a recurring task (recurrence.ts)
+  KEYS[9] ticks     HASH  taskInfo -> "<startMs>" of a running recurring tick
+  KEYS[10] advance  SET   recurring tasks whose tick ended, waiting for their next tick
   ARGV[1] taskInfo
   ARGV[2] token
   ARGV[3] error         text of the handler's error
@@ -27,12 +30,14 @@
   retried, and a run superseded by a re-add (see claim.lua) neither uses an attempt of the new
   schedule nor sends it to the dead set: it only frees its lease. A handler that failed did not
   crash its node, so the task is no longer a suspect. TIME and PUBLISH (which ACL may refuse)
-  come before the first write.
+  come before the first write. A recurring tick ends (into `advance`) only when its current run
+  dies; a retry keeps the tick going, and a detached run neither ends nor advances it.
 ]]
 local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local member, token, err = ARGV[1], ARGV[2], ARGV[3]
 local maxAttempts, retryDelayMs, name, channel, publish = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], ARGV[8]
 local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[9]), tonumber(ARGV[10])
+local recurring, ticks, advance = KEYS[8], KEYS[9], KEYS[10]
 
 local claim = redis.call('HGET', claims, member)
 if claim ~= token and claim ~= '+' .. token and claim ~= '!' .. token then
@@ -68,6 +73,11 @@ if used >= maxAttempts then
     local oldest = redis.call('ZRANGE', dead, 0, drop - 1)
     redis.call('ZREM', dead, unpack(oldest))
     redis.call('HDEL', deadInfo, unpack(oldest))
+  end
+  -- Recurring tasks (issue 11): a dead tick ends too; it waits in `advance` for its next one.
+  if redis.call('HEXISTS', recurring, member) == 1 then
+    redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|dead')
+    redis.call('SADD', advance, member)
   end
   return 2
 end

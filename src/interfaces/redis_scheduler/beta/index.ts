@@ -1,18 +1,34 @@
 import { InterfaceFunction, RegisteringProxy } from '@ajs/core/beta';
 
-import type { DeadTask, HandlerStats, ListTasksOptions, PurgeDeadOptions, TaskHandler, TaskPage, TaskSpec, TaskView } from './types';
-
-export type {
+import type {
   DeadTask,
   HandlerStats,
   ListTasksOptions,
   PurgeDeadOptions,
+  RecurringSchedule,
+  RecurringTask,
+  TaskHandler,
+  TaskPage,
+  TaskSpec,
+  TaskView,
+} from './types';
+
+export type {
+  CronSchedule,
+  DeadTask,
+  HandlerStats,
+  IntervalSchedule,
+  ListTasksOptions,
+  PurgeDeadOptions,
+  RecurringSchedule,
+  RecurringTask,
   TaskContext,
   TaskHandler,
   TaskPage,
   TaskSpec,
   TaskState,
   TaskView,
+  TickOutcome,
 } from './types';
 
 /** @internal bound by the implementing module through ImplementInterface */
@@ -61,8 +77,20 @@ export const addTasks = InterfaceFunction<(tasks: TaskSpec[]) => void>();
 export const removeTask = InterfaceFunction<(name: string, taskInfo: string) => boolean>();
 
 /**
+ * Runs `taskInfo` for handler `name` on `schedule` ({ cron, timezone? } or { everyMs, startAtMs? }):
+ * each tick once across all nodes, never two ticks of one task at once, next ticks on Redis time.
+ * Calling it again with the same schedule changes nothing (call it at every start); with another
+ * schedule it replaces it and recomputes the next tick. `removeTask(name, taskInfo)` ends it.
+ * Resolves to whether it wrote anything. Rejects on bad input naming the field (nothing is written).
+ */
+export const addRecurringTask = InterfaceFunction<(name: string, schedule: RecurringSchedule, taskInfo: string) => boolean>();
+
+/** The recurring tasks of `name` (or of every name): schedule, next due time, last run and its outcome. */
+export const getRecurringTasks = InterfaceFunction<(name?: string) => RecurringTask[]>();
+
+/**
  * Figures per handler name, including names no node handles: scheduled, running, dead, overdue,
- * oldestOverdueMs (the lag, by Redis time), retrying, nextDueMs, paused. Cheap at any backlog.
+ * oldestOverdueMs (the lag, by Redis time), retrying, nextDueMs, paused, recurring, coalescedTicks. Cheap at any backlog.
  */
 export const getStats = InterfaceFunction<() => HandlerStats[]>();
 

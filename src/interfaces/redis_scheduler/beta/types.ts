@@ -52,6 +52,10 @@ export interface HandlerStats {
   nextDueMs: number | null;
   /** Whether the name is paused fleet-wide (see pauseHandler): no node claims its tasks. */
   paused: boolean;
+  /** Recurring tasks (schedules) of the name. */
+  recurring: number;
+  /** Recurring ticks that were coalesced into a later run, since the name's first schedule. */
+  coalescedTicks: number;
 }
 
 /** Where a task is: waiting (`scheduled`, including retries), leased to a node (`running`), or given up (`dead`). */
@@ -105,4 +109,42 @@ export interface DeadTask {
   error: string;
   attempts: number;
   diedAtMs: number;
+}
+
+/** A cron schedule: 5 fields (minute precision) or 6 (seconds first), evaluated in `timezone`. */
+export interface CronSchedule {
+  /** Cron expression, e.g. `"30 2 * * *"` (02:30 daily) or `"15 0 9 * * 1"` (Mondays 09:00:15, seconds first). */
+  cron: string;
+  /** IANA time zone the expression is read in. Default `"UTC"`. */
+  timezone?: string;
+}
+
+/** A fixed-interval schedule: ticks at `startAtMs + k × everyMs`. */
+export interface IntervalSchedule {
+  /** Interval in ms, an integer of at least 1. */
+  everyMs: number;
+  /** Unix ms of the grid's first tick. Default: when the schedule is first added (by Redis time), so the first tick runs at once. */
+  startAtMs?: number;
+}
+
+/** When a recurring task ticks. */
+export type RecurringSchedule = CronSchedule | IntervalSchedule;
+
+/** How a recurring tick ended: its handler succeeded, or it failed every attempt (dead set). */
+export type TickOutcome = 'succeeded' | 'dead';
+
+/** A recurring task, as {@link getRecurringTasks} reports it. */
+export interface RecurringTask {
+  name: string;
+  taskInfo: string;
+  /** The schedule, defaults filled in. */
+  schedule: RecurringSchedule;
+  /** Due time of the next tick (Unix ms), or null while a tick runs, retries or has just ended. */
+  nextDueMs: number | null;
+  /** When the last ended tick started (Unix ms, Redis time), or null before the first one ended. */
+  lastRunMs: number | null;
+  /** How the last ended tick ended, or null before the first one ended. */
+  lastOutcome: TickOutcome | null;
+  /** Ticks of this schedule that were coalesced into a later run (missed while nodes were down, or due while a tick still ran). */
+  coalescedTicks: number;
 }
