@@ -159,7 +159,7 @@ describe('operate: listTasks, getTask, getStats', function () {
     assert.equal(lagging.handledHere, false);
     const flaky = stats.find((s) => s.name === 'flaky')!;
     assert.deepEqual({ ...flaky, nextDueMs: null }, {
-      name: 'flaky', scheduled: 1, running: 0, dead: 0, handledHere: true, overdue: 0, oldestOverdueMs: 0, retrying: 1, nextDueMs: null, paused: false,
+      name: 'flaky', scheduled: 1, running: 0, dead: 0, handledHere: true, overdue: 0, oldestOverdueMs: 0, retrying: 1, nextDueMs: null, paused: false, recurring: 0, coalescedTicks: 0,
     });
     assert.ok(flaky.nextDueMs! > afterMs + 50_000, 'the retry is not a minute away');
   });
