@@ -10,7 +10,7 @@
 // TEST_REDIS_ADMIN_URL.
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
-import { aclRuleFor } from '../src/engine/acl-rule';
+import { aclRuleFor, legacyAclRuleFor } from '../src/engine/acl-rule';
 import { RedisClusterProcess } from './support/redis-cluster';
 import { RedisServerProcess } from './support/redis-server';
 import { MODULE_OPTIONS } from './support/module-options';
@@ -27,6 +27,8 @@ let redis: RedisServerProcess | RedisClusterProcess | undefined;
 async function createAclUser(adminUrl: string): Promise<{ username: string; password: string }> {
   const password = randomBytes(18).toString('base64url');
   const rule = ACL_TEST_PREFIXES.flatMap((prefix) => aclRuleFor(prefix).split(' '));
+  // The module's config moves the published scheduler's tasks (migrateLegacyTasks): the documented addition.
+  if (MODULE_OPTIONS.migrateLegacyTasks) rule.push(...legacyAclRuleFor().split(' '));
   const admin = createClient({ url: adminUrl });
   await admin.connect();
   try {

@@ -17,3 +17,13 @@ export const ACL_COMMANDS =
 export function aclRuleFor(keyPrefix: string): string {
   return `~{${keyPrefix}}:* ~${keyPrefix}:{* &${keyPrefix}:{* ${ACL_COMMANDS}`;
 }
+
+/**
+ * What a user holding aclRuleFor() needs on top while `migrateLegacyTasks` is on: the published
+ * scheduler's sorted set and the migration's staging keys beside it (legacyStagingKeys), its channel,
+ * and ZSCAN to read the set page by page.
+ */
+export function legacyAclRuleFor(legacyKey = 'SchedulerUtil.Tasks', legacyChannel = 'SchedulerUtil'): string {
+  const tagged = /\{[^}]+\}/.test(legacyKey) ? legacyKey : `{${legacyKey}}`;
+  return `~${legacyKey} ~${tagged}:* &${legacyChannel} +zscan`;
+}
