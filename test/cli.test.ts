@@ -75,7 +75,7 @@ describe('the redis-scheduler CLI', function () {
     assert.equal(row.indexOf(' 5 ') + 2, header.indexOf('SCHEDULED') + 'SCHEDULED'.length);
     const json = await cli(['--json', 'stats']);
     const [stats] = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual({ ...stats, nextDueMs: 0 }, { name: 'mail', scheduled: 5, running: 0, dead: 3, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: 0, paused: false });
+    assert.deepEqual({ ...stats, nextDueMs: 0 }, { name: 'mail', scheduled: 5, running: 0, dead: 3, overdue: 0, oldestOverdueMs: 0, retrying: 0, nextDueMs: 0, paused: false, recurring: 0, coalescedTicks: 0 });
   });
 
   it('list pages with --limit and the printed cursor; get shows one task, exit 1 when there is none', async () => {
