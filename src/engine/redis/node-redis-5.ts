@@ -25,6 +25,8 @@ export class NodeRedis5Port implements RedisPort {
   readonly family: ClientFamily = 'node-redis-5';
   readonly isCluster = false;
   protected subscriber?: Promise<NodeRedis5Client>;
+  /** The subscriber connection itself, from its creation on (its connect() may still be pending). */
+  private subscriberClient?: NodeRedis5Client;
   private readonly channels = new ChannelListeners();
   private readonly reconnects = new ReconnectListeners();
 
@@ -57,15 +59,15 @@ export class NodeRedis5Port implements RedisPort {
   }
 
   async close(): Promise<void> {
-    const pending = this.subscriber;
+    const subscriber = this.subscriberClient;
     this.subscriber = undefined;
+    this.subscriberClient = undefined;
     this.channels.clear();
-    if (!pending) return;
-    const subscriber = await pending.catch(() => undefined);
-    if (subscriber) {
-      subscriber.off('ready', this.reconnects.emit);
-      await this.closeConnection(subscriber);
-    }
+    if (!subscriber) return;
+    // Dropped even while it is still connecting (or retrying): waiting for its connect() could leave
+    // a connection opened after the stop.
+    subscriber.off('ready', this.reconnects.emit);
+    await this.closeConnection(subscriber);
   }
 
   /** Drops a connection the port created (its subscriber). */
@@ -78,6 +80,7 @@ export class NodeRedis5Port implements RedisPort {
   private connectSubscriber(): Promise<NodeRedis5Client> {
     this.subscriber ??= (async () => {
       const subscriber = this.client.duplicate();
+      this.subscriberClient = subscriber;
       subscriber.on('error', (err) => this.warn(`subscriber connection: ${err instanceof Error ? err.message : String(err)}`));
       subscriber.on('ready', this.reconnects.emit);
       await subscriber.connect();
