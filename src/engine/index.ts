@@ -6,3 +6,14 @@ export { DEFAULT_OPTIONS, type RetryBackoff, type SchedulerOptions } from './opt
 export { RedisUnavailableError } from './redis-wait';
 export type { ClientFamily } from './redis/redis-port';
 export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
+export type { DueForecast, DueForecastOptions } from './due-forecast';
+// The web dashboard (issue 13), mountable under a path on node:http, Express or Fastify.
+export {
+  createDashboard,
+  DEFAULT_DASHBOARD_OPTIONS,
+  type DashboardAccess,
+  type DashboardAuthorize,
+  type DashboardHandler,
+  type DashboardOptions,
+  type DashboardScheduler,
+} from '../dashboard';

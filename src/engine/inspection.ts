@@ -1,6 +1,7 @@
 // Reading tasks without touching them (issue 12): one page of a state, one task, the stats.
 // Every read is one read-only script, so a task is never seen half-way between two states.
 import type { HandlerStats, ListTasksOptions, TaskPage, TaskState, TaskView } from '../interfaces/redis_scheduler/beta/types';
+import { holderOf } from './claim-holder';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { OperatorContext, RawListedTask, RawTask } from './operator-scripts';
 import type { NameCounts } from './scripts';
@@ -108,7 +109,8 @@ function viewOf(
   if (state === 'running') {
     // claim of a current run: "<token>|<dueTimeMs>", no mark (see claim.lua)
     const dueTimeMs = Number(claim?.slice(claim.lastIndexOf('|') + 1));
-    return { name, taskInfo, state, dueTimeMs: Number.isFinite(dueTimeMs) ? dueTimeMs : scoreMs, attempt: nextAttempt, leaseExpiresMs: scoreMs };
+    const node = holderOf(claim);
+    return { name, taskInfo, state, dueTimeMs: Number.isFinite(dueTimeMs) ? dueTimeMs : scoreMs, attempt: nextAttempt, leaseExpiresMs: scoreMs, ...(node ? { node } : {}) };
   }
   const info = parseDeadInfo(deadInfoJson);
   return {

@@ -18,6 +18,9 @@ import { TaskRunner } from './task-runner';
 import { checkDueTime, checkHandler, checkHandlerName, checkTaskInfo } from './validation';
 import { WakeSubscriptions } from './wake-subscriptions';
 import * as deadSet from './dead-set';
+import * as dueForecast from './due-forecast';
+import type { DueForecast, DueForecastOptions } from './due-forecast';
+import * as runNow from './run-now';
 import * as inspection from './inspection';
 import { SchedulerMetrics } from './metrics';
 import { OperatorScripts, type OperatorContext } from './operator-scripts';
@@ -331,6 +334,16 @@ export class RedisScheduler {
   /** Lifts the pause of `name`; nodes claim its due tasks at once. Resolves to false if it was not paused. */
   async resumeHandler(name: string): Promise<boolean> {
     return pause.resumeHandler(this.ops, name);
+  }
+
+  /** Makes the scheduled task (name, taskInfo) due now, attempts kept; false (nothing written) if it is not scheduled. */
+  async runTaskNow(name: string, taskInfo: string): Promise<boolean> {
+    return runNow.runTaskNow(this.ops, name, taskInfo);
+  }
+
+  /** How many tasks of `name` fall due in each coming slice of time (default: 12 × 5 min), by Redis time. */
+  async getDueForecast(name: string, options?: DueForecastOptions): Promise<DueForecast> {
+    return dueForecast.getDueForecast(this.ops, name, options);
   }
 
   /**

@@ -72,6 +72,8 @@ export interface TaskView {
   attempt: number;
   /** Running tasks: when their lease ends unless renewed (Unix ms, Redis time). */
   leaseExpiresMs?: number;
+  /** Running tasks: the id of the engine instance (node) holding the lease, random per RedisScheduler. */
+  node?: string;
   /** Dead tasks: the last error. */
   error?: string;
   /** Dead tasks: when they were given up (Unix ms, Redis time). */
