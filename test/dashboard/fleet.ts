@@ -18,7 +18,7 @@ import type { WorkerSpec } from '../support/worker';
 
 export const PREFIX = 'test:dashboard';
 export const XSS_TASK = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
-export const HUGE_TASK = `{"blob":"${'x'.repeat(1024 * 1024 - 12)}"}`;
+export const HUGE_TASK = `{"blob":"${'x'.repeat(1024 * 1024 - 11)}"}`; // 1 MiB
 export const DOOMED = ['doomed-1', 'doomed-2', 'doomed-3'];
 
 export interface Fleet {
@@ -71,10 +71,10 @@ async function fill(fleet: Fleet): Promise<void> {
     ...Array.from({ length: 5 }, (_, i) => ({ name: 'emails', dueTimeMs: now - 2 * MINUTE - i * 1_000, taskInfo: `{"to":"late${i}@example.com","template":"reminder"}` })),
     { name: 'emails', dueTimeMs: now + 3 * MINUTE, taskInfo: XSS_TASK },
     { name: 'emails', dueTimeMs: now + 4 * MINUTE, taskInfo: HUGE_TASK },
-    ...Array.from({ length: 3 }, (_, i) => ({ name: 'reports', dueTimeMs: 0, taskInfo: `monthly-report-${i + 1}` })),
-    { name: 'crashy', dueTimeMs: 0, taskInfo: 'resize-image-42' },
-    ...['charge-1', 'charge-2'].map((taskInfo) => ({ name: 'flaky', dueTimeMs: 0, taskInfo })),
-    ...DOOMED.map((taskInfo) => ({ name: 'doomed', dueTimeMs: 0, taskInfo })),
+    ...Array.from({ length: 3 }, (_, i) => ({ name: 'reports', taskInfo: `monthly-report-${i + 1}`, dueTimeMs: now })),
+    { name: 'crashy', dueTimeMs: now, taskInfo: 'resize-image-42' },
+    ...['charge-1', 'charge-2'].map((taskInfo) => ({ name: 'flaky', dueTimeMs: now, taskInfo })),
+    ...DOOMED.map((taskInfo) => ({ name: 'doomed', dueTimeMs: now, taskInfo })),
     ...Array.from({ length: 4 }, (_, i) => ({ name: 'archive', dueTimeMs: now - 30_000, taskInfo: `archive-2026-0${i + 1}` })),
   ]);
   await operator.pauseHandler('archive');

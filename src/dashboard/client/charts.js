@@ -35,8 +35,13 @@ function dueChart(counts, bucketMs) {
   return chart;
 }
 
-/** Lines of the lag per name over the last `windowMs` (points [atMs, lagMs]), with the threshold. */
-function lagChart(series, thresholdMs, windowMs, nowMs) {
+/**
+ * Lines of the lag per name (points [atMs, lagMs]) with the threshold, over the time the page has
+ * been open: at least a minute, at most `maxWindowMs`.
+ */
+function lagChart(series, thresholdMs, maxWindowMs, nowMs) {
+  const first = Math.min(nowMs, ...series.flatMap((s) => s.points.map((p) => p[0])));
+  const windowMs = Math.max(60000, Math.min(maxWindowMs, nowMs - first));
   const max = Math.max(thresholdMs * 1.25, 1000, ...series.flatMap((s) => s.points.map((p) => p[1])));
   const chart = chartFrame('Lag (oldest overdue task) over the last ' + fmtDuration(windowMs), fmtDuration(max));
   const plotW = CHART_W - PAD.left - PAD.right;

@@ -67,7 +67,10 @@ function runningTable(name, data, nowMs) {
       actionsCell([actionButton('Cancel', 'delete', taskBody(name, row), { kind: 'danger', confirm: 'Cancel this task? Its handler is signalled and it is not retried.' })]),
     ),
   );
-  return table('running', withActions(['taskInfo', 'Node', 'Attempt', 'Due', 'Lease']), rows, 'No task is running.');
+  const expired = data.tasks.some((row) => row.leaseExpiresMs <= nowMs)
+    ? el('p', { class: 'muted small' }, 'An expired lease means its node stopped (crashed, or lost Redis): the figures count that task as scheduled and overdue, and the next claim of a node handling this name takes it back (a used attempt).')
+    : null;
+  return [table('running', withActions(['taskInfo', 'Node', 'Attempt', 'Due', 'Lease']), rows, 'No task is running.'), expired];
 }
 
 function errorCell(row) {
