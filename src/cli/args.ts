@@ -17,6 +17,9 @@ Commands:
   resume <name>                           let nodes claim them again
   metrics                                 the Prometheus text of the task gauges
   serve-metrics --port N [--host H]       serve it over HTTP at /metrics
+  dashboard [--port 8080] [--host H] [--allow-actions] [--token T] [--metrics]
+                                          the web dashboard (read-only unless --allow-actions;
+                                          token also from $REDIS_SCHEDULER_DASHBOARD_TOKEN)
 
 Options:
   --url URL          standalone Redis (default: $REDIS_URL, else redis://127.0.0.1:6379)
@@ -40,9 +43,15 @@ export interface CliRequest {
   olderThanMs?: number;
   port: number;
   host: string;
+  /** dashboard: act as well as look. */
+  allowActions: boolean;
+  /** dashboard: the token every request must carry. */
+  token?: string;
+  /** dashboard: serve /metrics beside it. */
+  metrics: boolean;
 }
 
-export type Command = 'stats' | 'list' | 'get' | 'retry' | 'purge' | 'pause' | 'resume' | 'metrics' | 'serve-metrics';
+export type Command = 'stats' | 'list' | 'get' | 'retry' | 'purge' | 'pause' | 'resume' | 'metrics' | 'serve-metrics' | 'dashboard';
 
 /** The command's positional arguments (after the command) and the options it accepts beyond the global ones. */
 const COMMANDS: Record<Command, { positionals: string; options: string[] }> = {
@@ -55,6 +64,7 @@ const COMMANDS: Record<Command, { positionals: string; options: string[] }> = {
   resume: { positionals: '<name>', options: [] },
   metrics: { positionals: '', options: [] },
   'serve-metrics': { positionals: '', options: ['port', 'host'] },
+  dashboard: { positionals: '', options: ['port', 'host', 'allow-actions', 'token', 'metrics'] },
 };
 
 const OPTIONS = {
@@ -70,6 +80,9 @@ const OPTIONS = {
   'older-than': { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
+  'allow-actions': { type: 'boolean' },
+  token: { type: 'string' },
+  metrics: { type: 'boolean' },
 } as const;
 const GLOBAL_OPTIONS = new Set(['url', 'cluster', 'prefix', 'json', 'help']);
 const STATES: readonly string[] = ['scheduled', 'running', 'dead'];
@@ -103,9 +116,28 @@ export function readCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliRequ
     limit: readInteger(values.limit ?? '100', '--limit', 1, 10_000),
     cursor: values.cursor,
     olderThanMs: values['older-than'] === undefined ? undefined : parseDuration(values['older-than'], '--older-than'),
-    port: command === 'serve-metrics' ? readInteger(required(values.port, '--port'), '--port', 0, 65_535) : 0,
+    port: readPort(command as Command, values.port),
     host: values.host ?? '127.0.0.1',
+    allowActions: values['allow-actions'] === true,
+    token: command === 'dashboard' ? readToken(values.token ?? env.REDIS_SCHEDULER_DASHBOARD_TOKEN, values.host, values['allow-actions'] === true) : undefined,
+    metrics: values.metrics === true,
   };
+}
+
+function readPort(command: Command, port: string | undefined): number {
+  if (command === 'serve-metrics') return readInteger(required(port, '--port'), '--port', 0, 65_535);
+  if (command === 'dashboard') return readInteger(port ?? '8080', '--port', 0, 65_535);
+  return 0;
+}
+
+/** The dashboard's token; acting from other machines needs one. */
+function readToken(token: string | undefined, host: string | undefined, allowActions: boolean): string | undefined {
+  if (token !== undefined && token.length < 8) throw new UsageError('--token must be at least 8 characters');
+  const loopback = host === undefined || /^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host);
+  if (allowActions && !loopback && token === undefined) {
+    throw new UsageError(`--allow-actions on --host ${host} needs --token (or $REDIS_SCHEDULER_DASHBOARD_TOKEN): anyone who reaches it could act`);
+  }
+  return token;
 }
 
 function checkPositionals(command: Command, rest: string[], all: boolean): void {

@@ -7,9 +7,15 @@ export type RedisTarget = { url: string } | { rootNodes: string[] };
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-/** A connected client; rejects with the (password-free) target named when Redis cannot be reached. */
-export async function connect(target: RedisTarget): Promise<{ client: unknown; close: () => Promise<void> }> {
-  const socket = { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false as const };
+/**
+ * A connected client; rejects with the (password-free) target named when Redis cannot be reached.
+ * With `keepReconnecting` (a long-running command: the dashboard), a connection lost later is
+ * retried every 0.1 to 2 s instead of ending the client; the first connection still fails fast.
+ */
+export async function connect(target: RedisTarget, keepReconnecting = false): Promise<{ client: unknown; close: () => Promise<void> }> {
+  let connected = false;
+  const reconnectStrategy = keepReconnecting ? (retries: number, cause: Error) => (connected ? Math.min(100 * (retries + 1), 2_000) : cause) : (false as const);
+  const socket = { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy };
   const client =
     'url' in target
       ? createClient({ url: target.url, socket })
@@ -18,6 +24,7 @@ export async function connect(target: RedisTarget): Promise<{ client: unknown; c
   client.on('error', (err: unknown) => (lastError = err));
   try {
     await client.connect();
+    connected = true;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(lastError ?? err);
     throw new Error(`cannot connect to Redis at ${describeTarget(target)}: ${reason}`);
@@ -27,6 +34,7 @@ export async function connect(target: RedisTarget): Promise<{ client: unknown; c
     client,
     close: async () => {
       if (client.isOpen) await client.close();
+      else client.destroy();
     },
   };
 }

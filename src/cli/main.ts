@@ -9,25 +9,31 @@ const QUIET = { error: () => undefined, warn: () => undefined, info: () => undef
 
 async function run(request: CliRequest): Promise<number> {
   // Loaded only now: a mistyped command line is answered without loading the Redis client.
-  const [{ RedisScheduler }, { COMMAND_RUNNERS }, { connect }, { serveMetrics }] = await Promise.all([
+  const [{ RedisScheduler }, { COMMAND_RUNNERS }, { connect }, { serveMetrics }, { serveDashboard }] = await Promise.all([
     import('../engine/scheduler'),
     import('./commands'),
     import('./connect'),
     import('./serve-metrics'),
+    import('./serve-dashboard'),
   ]);
-  const { client, close } = await connect(request.target);
+  const serving = request.command === 'serve-metrics' || request.command === 'dashboard';
+  const { client, close } = await connect(request.target, serving);
   try {
-    // Never started: this engine only reads and acts on Redis; it claims nothing.
-    const engine = new RedisScheduler(client, { keyPrefix: request.keyPrefix, allowUnknownHandlers: true, metrics: false }, QUIET);
-    if (request.command === 'serve-metrics') {
-      const server = await serveMetrics(engine, request.host, request.port, (line) => process.stderr.write(`${line}\n`));
+    // Never started: this engine only reads and acts on Redis; it claims nothing. A server answers
+    // "Redis unreachable" within 2 s while the connection is down instead of waiting.
+    const options = { keyPrefix: request.keyPrefix, allowUnknownHandlers: true, metrics: false, ...(serving ? { redisWaitMs: 2_000 } : {}) };
+    const engine = new RedisScheduler(client, options, QUIET);
+    if (serving) {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const server = request.command === 'dashboard' ? await serveDashboard(engine, request, log) : await serveMetrics(engine, request.host, request.port, log);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });
+      server.closeAllConnections?.();
       await new Promise((resolve) => server.close(resolve));
       return 0;
     }
-    const result = await COMMAND_RUNNERS[request.command](engine, request);
+    const result = await COMMAND_RUNNERS[request.command as keyof typeof COMMAND_RUNNERS](engine, request);
     process.stdout.write(`${result.output}\n`);
     return result.exitCode;
   } finally {
