@@ -71,7 +71,7 @@ describe('dashboard: in a real Chromium, against tasks in every state', function
 
   before(async () => {
     [fleet, browser] = await Promise.all([startFleet(), launchChromium()]);
-    site = await serve(fleet, { allowActions: true, metrics: true });
+    site = await serve(fleet, { allowActions: true, metrics: true, pageSize: 20 });
     context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
     page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
@@ -139,19 +139,28 @@ describe('dashboard: in a real Chromium, against tasks in every state', function
     await page.screenshot({ path: join(SCREENSHOTS, 'taskinfo-viewer.png') });
     await page.keyboard.press('Escape');
     assert.equal(await page.isHidden('#viewer'), true);
+    // 20 a page: the next page goes on in due order, and the previous one comes back
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.waitForSelector('.pager:has-text("page 2")');
+    await page.waitForSelector('#upcoming');
+    assert.match((await page.locator('#upcoming tbody tr').first().textContent()) ?? '', /user13@/);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.waitForSelector('.pager:has-text("page 1")');
+    await page.waitForSelector('#upcoming');
+    assert.match((await page.locator('#upcoming tbody tr').first().textContent()) ?? '', /late4@/);
   });
 
   it('runs a scheduled task now and deletes one, from its row', async () => {
     await open('#/name/emails/upcoming');
-    const target = '{"to":"user39@example.com","template":"welcome"}';
-    const row = page.locator('#upcoming tr', { hasText: 'user39@' });
+    const target = '{"to":"user4@example.com","template":"welcome"}';
+    const row = page.locator('#upcoming tr', { hasText: 'user4@' });
     await row.getByRole('button', { name: 'Run now' }).click();
     await eventually(async () => ((await fleet.operator.getTask('emails', target))?.dueTimeMs ?? Infinity) <= Date.now(), 5_000, 'the task to be due now');
-    // now the earliest task but one: among the overdue ones at the top of the list
-    await eventually(async () => (await page.locator('#upcoming tr', { hasText: 'user39@' }).count()) === 1, 5_000, 'the page to show it');
-    await page.locator('#upcoming tr', { hasText: 'user38@' }).getByRole('button', { name: 'Delete' }).click();
-    await eventually(async () => (await fleet.operator.getTask('emails', '{"to":"user38@example.com","template":"welcome"}')) === null, 5_000, 'the deletion');
-    await eventually(async () => (await page.locator('#upcoming tr', { hasText: 'user38@' }).count()) === 0, 5_000, 'the row to go');
+    // due now: after the overdue ones, before every future one
+    await eventually(async () => /user4@/.test((await page.locator('#upcoming tbody tr').nth(5).textContent()) ?? ''), 5_000, 'the page to show it due now');
+    await page.locator('#upcoming tr', { hasText: 'user3@' }).getByRole('button', { name: 'Delete' }).click();
+    await eventually(async () => (await fleet.operator.getTask('emails', '{"to":"user3@example.com","template":"welcome"}')) === null, 5_000, 'the deletion');
+    await eventually(async () => (await page.locator('#upcoming tr', { hasText: 'user3@' }).count()) === 0, 5_000, 'the row to go');
   });
 
   it('lists running tasks with the node holding each, the attempt and a countdown; an expired lease is flagged', async () => {
