@@ -1,7 +1,8 @@
 // `npm run bench:operate [-- --tasks N] [--drain N] [--runs N] [--smoke]` (issue 12): what the
 // operator functions cost with a large backlog, and whether run metrics slow the drain.
 //  1. getStats, listTasks and getTask latency with 1,000 and with --tasks (default 1,000,000)
-//     pending tasks, and the time to page through all of them 1,000 at a time;
+//     pending tasks, the time to page through all of them 1,000 at a time, and the dashboard's page
+//     load (issue 13: the HTML, the overview and a name's first page; target < 300 ms server time);
 //  2. the cost of run metrics, which should stay within 5 %: --drain due tasks drained by 2 node
 //     processes with metrics off and on, in --runs pairs of alternating order (the median of the
 //     paired on/off ratios of drain rate and of node CPU per task), and the recording cost of one
@@ -18,6 +19,7 @@ import { RedisScheduler } from '../src/engine/scheduler';
 import type { RedisClient } from '../test/support/redis-client';
 import { RedisServerProcess } from '../test/support/redis-server';
 import { ENGINE_PREFIX, TASK_NAME, taskInfoOf } from './bench-protocol';
+import { dashboardCosts } from './dashboard-bench';
 import { killAllNodes, startNodes, stopNodes } from './node-process';
 import { FULL, SMOKE, type BenchProfile } from './profiles';
 import { connectAdmin, flushAll, type AdminClient } from './redis-admin';
@@ -82,6 +84,7 @@ async function readCosts(client: RedisClient, admin: AdminClient, pending: numbe
     ),
     getTask: await timeCalls(() => engine.getTask(TASK_NAME, middle)),
   };
+  for (const [what, latency] of Object.entries(await dashboardCosts(engine, TASK_NAME))) figures[`dashboard ${what}`] = latency;
   const startMs = performance.now();
   let seen = 0;
   let cursor: string | undefined;
@@ -134,6 +137,12 @@ function recordingCostUs(runs: number): number {
   return median([measure(), measure(), measure()]);
 }
 
+/** The dashboard's page load against its target: under 300 ms server time. */
+function dashboardVerdict(load: Latency, pending: number): string {
+  const met = load.p99Ms < 300;
+  return `  dashboard page load with ${pending} pending tasks: ${load.p50Ms.toFixed(1)} ms server time p50, ${load.p99Ms.toFixed(1)} ms p99 (target < 300 ms: ${met ? 'met' : 'NOT met'})`;
+}
+
 function formatLatency(value: Latency | number): string {
   return typeof value === 'number' ? value.toFixed(2) : `${value.p50Ms.toFixed(2)} / ${value.p99Ms.toFixed(2)}`;
 }
@@ -171,6 +180,7 @@ async function main(): Promise<void> {
     const lines = [
       `operator reads, ms p50 / p99 of ${SAMPLES} calls (private redis-server, 1 client); pending tasks: ${sizes.join(' vs ')}`,
       ...rows.map(([what, ...cells]) => `  ${what.padEnd(width)}  ${cells.map((cell) => cell.padStart(14)).join('  ')}`),
+      dashboardVerdict(reads[pending]['dashboard load: server'] as Latency, pending),
       '',
       `drain of ${drainTasks} due tasks, run metrics off vs on, ${runs} pair(s) in alternating order`,
       `  drain rate, tasks/s:       off ${list('off', 'rate')}; on ${list('on', 'rate')}; median on/off ratio ${drain.rateRatio.toFixed(3)}`,
