@@ -46,8 +46,9 @@ export async function admit(
   isPage: boolean,
 ): Promise<boolean> {
   if (options.token !== undefined) {
-    const fromQuery = url.searchParams.get('token');
-    const given = bearer(request) ?? cookieValue(request, TOKEN_COOKIE) ?? fromQuery ?? undefined;
+    // In the address only to open the page (then it moves to the cookie), so it stays out of API logs.
+    const fromQuery = isPage ? url.searchParams.get('token') : null;
+    const given = bearer(request) ?? fromQuery ?? cookieValue(request, TOKEN_COOKIE);
     if (given === undefined) throw new HttpError(401, 'this dashboard needs its token: open it with ?token=<token>, or send Authorization: Bearer <token>', 'token');
     if (!sameSecret(given, options.token)) throw new HttpError(401, 'wrong token', 'token');
     if (isPage && fromQuery !== null) {

@@ -2,6 +2,7 @@
 // actions and /metrics as asked, and refuses to act for other machines without a token.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { EngineBench } from '../support/engines';
 import { scanKeys } from '../support/scan-keys';
@@ -75,6 +76,15 @@ describe('dashboard: the redis-scheduler dashboard command', function () {
       const refused = await fetch(`${url}api/actions/pause`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"mail"}' });
       assert.equal(refused.status, 403);
       assert.equal((await fetch(`${url}metrics`)).status, 404);
+      // without a token, a name rebound to this address (DNS rebinding) gets nothing
+      const port = new URL(url).port;
+      assert.equal((await fetch(`http://localhost:${port}/`)).status, 200);
+      const rebound = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } }, (res) => resolve(res.statusCode ?? 0));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(rebound, 421);
     });
     assert.equal(served.code, 0, served.stderr);
     assert.match(served.stderr, /\(read-only\)/);

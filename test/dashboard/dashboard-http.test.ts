@@ -167,6 +167,7 @@ describe('dashboard: createDashboard over HTTP', function () {
     assert.equal((await fetch(`${base}/scheduler/`)).status, 401);
     assert.equal((await fetch(`${base}/scheduler/api/overview`, { headers: { authorization: 'Bearer wrong-token!' } })).status, 401);
     assert.equal((await fetch(`${base}/scheduler/api/overview`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+    assert.equal((await fetch(`${base}/scheduler/api/overview?token=${TOKEN}`)).status, 401, 'the address form is for the page only');
     const login = await fetch(`${base}/scheduler/?token=${TOKEN}`, { redirect: 'manual' });
     assert.deepEqual([login.status, login.headers.get('location')], [303, './']);
     const cookie = login.headers.get('set-cookie')!;
