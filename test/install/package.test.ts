@@ -42,6 +42,7 @@ describe('the packed package', function () {
     assert.ok(paths.includes('dist/src/engine/lua/claim.lua') && paths.includes('dist/src/index.js'), 'the module and its Lua scripts');
     assert.ok(paths.includes('dist/src/interfaces/redis_scheduler/beta/index.d.ts'), 'the interface declarations');
     assert.ok(paths.includes('modules/redis-provider/dist/index.js'), 'the redis@beta provider');
+    assert.ok(paths.includes('dist/src/dashboard/client/app.js') && paths.includes('dist/src/dashboard/client/style.css'), "the dashboard page's script and style");
     const extra = paths.filter((p) => /^(dist\/(test|bench)|test|bench|src|scripts|examples)\/|\.map$/.test(p));
     assert.deepEqual(extra, [], 'no tests, benchmark, sources or source maps in the tarball');
 
@@ -59,6 +60,11 @@ describe('the packed package', function () {
   it('runs from CommonJS: require("ajs-redis-scheduler/engine"), and the package root is the engine', async () => {
     const output = succeeded(await runCommand('node', ['consumer.cjs'], { cwd: scratch, env: redisEnv() }), 'the CommonJS consumer');
     assert.match(output, /^RAN from CommonJS$/m);
+  });
+
+  it('serves the dashboard from CommonJS: createDashboard, with the page script shipped in the package', async () => {
+    const output = succeeded(await runCommand('node', ['dashboard.cjs'], { cwd: scratch, env: redisEnv() }), 'the dashboard consumer');
+    assert.match(output, /^DASHBOARD hello=1$/m);
   });
 
   it('runs from an ES module: import { RedisScheduler } from "ajs-redis-scheduler/engine"', async () => {
