@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { createClient } from 'redis';
 import type { RedisClient } from '../support/redis-client';
+import { connectionsNamed, describeConnections } from './history-nodes';
 import { sequenceArbitrary, type Op } from './ops';
 import { runSequence } from './sequence';
 
@@ -73,6 +74,9 @@ export async function runProfile(url: string, profile: HistoryProfile, seed: num
         }
       }),
     );
+    // A connection that came up after its sequence's checks still shows here, named after that sequence.
+    const left = await connectionsNamed(admin, `history:${process.pid}:`, true);
+    if (left.length > 0) report.failures.push(`${left.length} connections left after every sequence ended: ${describeConnections(left)}`);
   } finally {
     report.elapsedMs = performance.now() - startedMs;
     await admin.close();
