@@ -36,6 +36,14 @@ async function killConnections(name: string): Promise<number> {
   return killed;
 }
 
+/** The connections named `name` in a CLIENT LIST: id, and whether it is subscribed to a channel. */
+function connectionsNamed(list: string, name: string): Array<{ id: string; subscribed: boolean }> {
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `))
+    .map((line) => ({ id: /\bid=(\d+)/.exec(line)![1], subscribed: Number(/\bsub=(\d+)/.exec(line)?.[1] ?? 0) > 0 }));
+}
+
 describe(`Redis port (${target.client}, ${target.topology})`, function () {
   this.timeout(30_000);
   let connection: TestConnection;
@@ -118,6 +126,47 @@ describe(`Redis port (${target.client}, ${target.topology})`, function () {
     assert.deepEqual(claimed.tasks.map((t) => t.taskInfo).sort(), ['first', 'second']);
     for (const key of Object.values(keys.forHandler(name))) await port.send(['DEL', key], key);
   });
+
+  // node-redis (4 to 6) cannot end a connection while it opens its socket (src/engine/redis/socket-opening.ts):
+  // a stop() just after the subscriber connection was cut left it connected, and subscribed, for
+  // good. Standalone only: the connections are told apart by name on the one server.
+  if (!cluster) {
+    it('leaves no connection behind when stopped just after its subscriber connection was cut', async () => {
+      const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
+      const callers: TestConnection[] = [];
+      const names: string[] = [];
+      try {
+        for (let i = 0; i < 24; i++) {
+          const name = `port-cut-${i}`;
+          callers.push(await connectTarget(target, name));
+          names.push(name);
+          const engine = new RedisScheduler(callers[i].client, { keyPrefix: 'test:port-cut' }, quiet);
+          engine.setHandler('job', () => undefined);
+          await engine.start();
+          const subscriber = connectionsNamed(String(await port.send(['CLIENT', 'LIST'])), name).find((c) => c.subscribed);
+          assert.ok(subscriber, `no subscriber connection named ${name}`);
+          await port.send(['CLIENT', 'KILL', 'ID', subscriber.id]);
+          // stop at a few moments of the reconnection that follows
+          for (let turn = 0; turn < i % 4; turn++) await new Promise((resolve) => setImmediate(resolve));
+          await engine.stop();
+        }
+        let left = '';
+        await eventually(
+          async () => {
+            const list = String(await port.send(['CLIENT', 'LIST']));
+            const counts = names.map((name) => ({ name, connections: connectionsNamed(list, name) }));
+            const wrong = counts.filter((c) => c.connections.length !== 1 || c.connections[0].subscribed);
+            left = wrong.map((c) => `${c.name}: ${c.connections.length}`).join(', ');
+            return wrong.length === 0;
+          },
+          5_000,
+          'only the caller\'s own connection of each stopped engine',
+        ).catch((err: Error) => assert.fail(`${err.message}; left: ${left}`));
+      } finally {
+        await Promise.all(callers.map((caller) => caller.close()));
+      }
+    });
+  }
 
   it('reports a reconnect after its connections are killed, and works on', async () => {
     let reconnects = 0;

@@ -68,9 +68,14 @@ export class HistoryNodes {
   /** start()/stop() calls not awaited by the op (so that they race), awaited before the checks */
   private readonly pending: Array<Promise<unknown>> = [];
 
+  /**
+   * @param connectionPrefix names every connection of this sequence (CLIENT SETNAME): unique per
+   *   sequence, so that a connection left behind is blamed on the sequence that left it.
+   */
   constructor(
     private readonly keyPrefix: string,
     private readonly admin: RedisClient,
+    private readonly connectionPrefix: string,
   ) {}
 
   /** The node of a slot, created (and its client connected) if the slot is empty or crashed. */
@@ -135,21 +140,30 @@ export class HistoryNodes {
     await Promise.all([...live, ...this.dead].map((s) => s.engine.stop()));
     const leftovers: string[] = [];
     for (const incarnation of live) {
-      // a connection closed a moment ago may still be listed: give the server a few polls
-      let connections = await this.connectionsOf(incarnation.id);
-      for (let poll = 0; poll < 75 && connections.length !== 1; poll++) {
-        await new Promise((resolve) => setTimeout(resolve, 40));
-        connections = await this.connectionsOf(incarnation.id);
-      }
-      if (connections.length !== 1) leftovers.push(`${incarnation.id}: ${connections.length} connections after stop (1 expected: the caller's)`);
+      // stop() may resolve before the subscriber is closed (its shutdown steps are bounded): poll
+      const connections = await this.settledConnections(incarnation.id, (n) => n === 1);
+      if (connections.length !== 1) leftovers.push(`${incarnation.id}: ${connections.length} connections after stop (1 expected: the caller's): ${describeConnections(connections)}`);
       leftovers.push(...engineLeftovers(incarnation));
     }
-    await Promise.all([...live, ...this.dead].map((s) => (s.client.isOpen ? s.client.close() : undefined)));
+    await Promise.all([...live, ...this.dead].map((s) => closeClient(s.client)));
+    // crashed nodes included, and connections that came up after the count above
+    const left = await this.settledConnections(`${this.connectionPrefix}/`, (n) => n === 0);
+    if (left.length > 0) leftovers.push(`${left.length} connections of this sequence left once every node stopped and every client closed: ${describeConnections(left)}`);
     return leftovers;
   }
 
+  /** The connections whose name starts with `prefix`, polled (up to 5 s) until `settled` says their count is right. */
+  private async settledConnections(prefix: string, settled: (count: number) => boolean): Promise<Connection[]> {
+    let connections = await this.connectionsOf(prefix);
+    for (let poll = 0; poll < 125 && !settled(connections.length); poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      connections = await this.connectionsOf(prefix);
+    }
+    return connections;
+  }
+
   private async incarnate(slot: number): Promise<Incarnation> {
-    const id = `${this.keyPrefix}/n${slot}.${++this.incarnations}`;
+    const id = `${this.connectionPrefix}/n${slot}.${++this.incarnations}`;
     const incarnation = { id, crashed: false, death: new AbortController() } as Incarnation;
     // a duplicate of the admin client connects much faster than a client created from the URL
     const client = this.admin.duplicate({ name: id, socket: { reconnectStrategy: () => (incarnation.crashed ? false : 20) } }) as RedisClient;
@@ -198,12 +212,9 @@ export class HistoryNodes {
     }
   }
 
-  private async connectionsOf(id: string): Promise<Array<{ id: string; flags: string }>> {
-    const list = String(await this.admin.sendCommand(['CLIENT', 'LIST']));
-    return list
-      .split('\n')
-      .filter((line) => line.includes(` name=${id} `))
-      .map((line) => ({ id: /\bid=(\d+)/.exec(line)![1], flags: /\bflags=(\S+)/.exec(line)![1] }));
+  /** Connections named `name`, or (when it ends with "/") whose name starts with it. */
+  private async connectionsOf(name: string): Promise<Connection[]> {
+    return connectionsNamed(this.admin, name, name.endsWith('/'));
   }
 
   private async killConnections(id: string, which: (flags: string) => boolean): Promise<void> {
@@ -211,6 +222,44 @@ export class HistoryNodes {
       if (which(connection.flags)) await this.admin.sendCommand(['CLIENT', 'KILL', 'ID', connection.id]);
     }
   }
+}
+
+/** One line of CLIENT LIST. */
+export interface Connection {
+  id: string;
+  name: string;
+  flags: string;
+  /** seconds since it connected */
+  age: number;
+}
+
+/** Connections named `name`, or whose name starts with it. */
+export async function connectionsNamed(admin: RedisClient, name: string, byPrefix = false): Promise<Connection[]> {
+  const list = String(await admin.sendCommand(['CLIENT', 'LIST']));
+  return list
+    .split('\n')
+    .map((line) => ({ line, connectionName: / name=(\S*) /.exec(line)?.[1] ?? '' }))
+    .filter(({ connectionName }) => (byPrefix ? connectionName.startsWith(name) : connectionName === name))
+    .map(({ line, connectionName }) => ({
+      id: /\bid=(\d+)/.exec(line)![1],
+      name: connectionName,
+      flags: /\bflags=(\S+)/.exec(line)![1],
+      age: Number(/\bage=(\d+)/.exec(line)![1]),
+    }));
+}
+
+/** For a failure report: name, flags and age of each connection. */
+export function describeConnections(connections: Connection[]): string {
+  return connections.map((c) => `${c.name} (id ${c.id}, flags ${c.flags}, age ${c.age} s)`).join(', ');
+}
+
+/**
+ * Closes a test client. One that is reconnecting (after a CLIENT KILL) is let become ready first:
+ * node-redis cannot end a connection while it opens its socket (src/engine/redis/socket-opening.ts).
+ */
+async function closeClient(client: RedisClient): Promise<void> {
+  for (let poll = 0; poll < 100 && client.isOpen && !client.isReady; poll++) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (client.isOpen) await client.close();
 }
 
 /** Timers an engine still holds after stop() (white-box: the engine has no public view of them). */

@@ -16,10 +16,13 @@ export interface SequenceResult {
   runs: number;
 }
 
+/** Sequences run by this process: each names its connections after its number. */
+let sequencesRun = 0;
+
 /** Runs `ops` with the nodes of `keyPrefix` (its keys are deleted first). */
 export async function runSequence(admin: RedisClient, keyPrefix: string, ops: Op[]): Promise<SequenceResult> {
   await deleteKeys(admin, keyPrefix);
-  const nodes = new HistoryNodes(keyPrefix, admin);
+  const nodes = new HistoryNodes(keyPrefix, admin, `${keyPrefix}/s${++sequencesRun}`);
   const records: OpRecord[] = [];
   const usedDueTimes = new Map<string, Set<number>>();
   let stopped = false;

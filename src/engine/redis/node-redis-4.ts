@@ -17,8 +17,9 @@ export class NodeRedis4Port extends NodeRedis5Port {
   }
 
   protected override async closeConnection(connection: NodeRedis5Client): Promise<void> {
+    // disconnect(), not quit(): a subscriber has no reply to wait for, and QUIT on a connection that
+    // was just cut is never answered (close() then never ends, and the next subscribe waits behind it).
     const v4 = connection as unknown as NodeRedis4Client;
-    if (v4.isReady) await v4.quit();
-    else if (v4.isOpen) await v4.disconnect();
+    if (v4.isOpen) await v4.disconnect();
   }
 }

@@ -1,4 +1,5 @@
 import { ChannelListeners, ReconnectListeners, type ClientFamily, type MessageListener, type RedisPort } from './redis-port';
+import { SocketOpening } from './socket-opening';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -26,7 +27,7 @@ export class NodeRedis5Port implements RedisPort {
   readonly isCluster = false;
   protected subscriber?: Promise<NodeRedis5Client>;
   /** The subscriber connection itself, from its creation on (its connect() may still be pending). */
-  private subscriberClient?: NodeRedis5Client;
+  private subscriberClient?: { connection: NodeRedis5Client; opening: SocketOpening };
   private readonly channels = new ChannelListeners();
   private readonly reconnects = new ReconnectListeners();
 
@@ -65,9 +66,11 @@ export class NodeRedis5Port implements RedisPort {
     this.channels.clear();
     if (!subscriber) return;
     // Dropped even while it is still connecting (or retrying): waiting for its connect() could leave
-    // a connection opened after the stop.
-    subscriber.off('ready', this.reconnects.emit);
-    await this.closeConnection(subscriber);
+    // a connection opened after the stop. But not while it opens a socket: node-redis would then
+    // let that socket connect after all, and the connection would outlive the stop (SocketOpening).
+    subscriber.connection.off('ready', this.reconnects.emit);
+    await subscriber.opening.passed();
+    await this.closeConnection(subscriber.connection);
   }
 
   /** Drops a connection the port created (its subscriber). */
@@ -80,8 +83,12 @@ export class NodeRedis5Port implements RedisPort {
   private connectSubscriber(): Promise<NodeRedis5Client> {
     this.subscriber ??= (async () => {
       const subscriber = this.client.duplicate();
-      this.subscriberClient = subscriber;
-      subscriber.on('error', (err) => this.warn(`subscriber connection: ${err instanceof Error ? err.message : String(err)}`));
+      const current = { connection: subscriber, opening: new SocketOpening(subscriber) };
+      this.subscriberClient = current;
+      subscriber.on('error', (err) => {
+        // a connection being dropped is no news
+        if (this.subscriberClient === current) this.warn(`subscriber connection: ${err instanceof Error ? err.message : String(err)}`);
+      });
       subscriber.on('ready', this.reconnects.emit);
       await subscriber.connect();
       return subscriber;
