@@ -175,15 +175,24 @@ export class ClaimLoop {
     this.wakeWithin(Math.max(0, Math.min(this.units.nextFutureDelayMs(), this.fullPassAtMs - performance.now())));
   }
 
-  /** Whether the bucket count is known and, at a safety poll, still the recorded one; else logs and re-arms. */
+  /**
+   * Whether to claim: the bucket count is known and, at a safety poll, still the recorded one. A
+   * mismatch stops claiming (logged at each safety poll); a Redis error does not when the count is
+   * known (the claims then fail and say so).
+   */
   private async layoutChecked(full: boolean): Promise<boolean> {
     try {
       await (full ? this.ctx.layout.recheck() : this.ctx.layout.ready());
       return true;
     } catch (err) {
-      const mismatch = err instanceof BucketCountError;
-      this.ctx.log.error(mismatch ? `not claiming: ${errorMessage(err)}` : `could not read the bucket count; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(err)}`);
-      this.wakeWithin(mismatch ? this.ctx.options.safetyPollMs : ERROR_RETRY_MS);
+      if (err instanceof BucketCountError) {
+        this.ctx.log.error(`not claiming: ${errorMessage(err)}`);
+        this.wakeWithin(this.ctx.options.safetyPollMs);
+        return false;
+      }
+      if (this.ctx.keys.hasBuckets) return true;
+      this.ctx.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: could not read the bucket count: ${errorMessage(err)}`);
+      this.wakeWithin(ERROR_RETRY_MS);
       return false;
     }
   }
