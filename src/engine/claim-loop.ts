@@ -146,6 +146,8 @@ export class ClaimLoop {
       this.fullPassAtMs = performance.now() + options.safetyPollMs * (0.8 + 0.4 * Math.random());
       this.ctx.advancer.advanceAll(this.ctx.handlers.keys());
     }
+    // An idle node takes the suspects left for an idle node (their units' replies did not count them as due).
+    if (runner.running === 0) this.units.markSuspectsDue();
     let blocked = false;
     let failure: unknown;
     const due = this.units.dueInTurn();
@@ -170,8 +172,10 @@ export class ClaimLoop {
     this.suspectLeft = this.units.all.some((unit) => unit.suspectLeft);
     const dueNow = this.units.nextDueDelayMs() <= 0;
     this.backlog = blocked || dueNow;
-    // More is due and there is room: go on at once. Otherwise a handler's end triggers the next poll.
-    if (this.backlog && runner.running < options.concurrency && !runner.isolatedTask) this.poller.request();
+    // More is due and there is room (or a suspect waits for this idle node): go on at once.
+    // Otherwise a handler's end triggers the next poll.
+    const room = runner.running < options.concurrency && !runner.isolatedTask;
+    if ((this.backlog && room) || (this.suspectLeft && runner.running === 0)) this.poller.request();
     this.wakeWithin(Math.max(0, Math.min(this.units.nextFutureDelayMs(), this.fullPassAtMs - performance.now())));
   }
 
