@@ -1,7 +1,8 @@
 // Acting on the dead set (issue 12): requeue dead tasks, or delete them. Both go in batches of
 // BATCH tasks, one script each, so no call blocks Redis for long whatever the size of the set.
 // Retention (deadRetention) is not here: it is applied where a task dies (claim.lua, fail.lua).
-import type { PurgeDeadOptions } from '../interfaces/redis_scheduler/beta/types';
+import type { DeadTask, PurgeDeadOptions } from '../interfaces/redis_scheduler/beta/types';
+import { compareMembers } from './inspection';
 import type { TaskKeys } from './keys';
 import type { OperatorContext } from './operator-scripts';
 import { checkHandlerName, checkTaskInfo } from './validation';
@@ -72,4 +73,29 @@ async function purgeBucket(ctx: OperatorContext, keys: TaskKeys, olderThanMs?: n
     if (count < BATCH) break;
   }
   return purged;
+}
+
+/** The oldest dead tasks of `name` over its buckets (most `limit`), by death time, with their last error and attempt count. */
+export async function oldestDeadTasks(ctx: OperatorContext, name: string, limit: number): Promise<DeadTask[]> {
+  const perBucket = await Promise.all(ctx.keys.allBuckets(name).map((keys) => oldestDeadOfBucket(ctx, keys, limit)));
+  return perBucket
+    .flat()
+    .sort((a, b) => a.diedScore - b.diedScore || compareMembers(a.task.taskInfo, b.task.taskInfo))
+    .slice(0, limit)
+    .map(({ task }) => task);
+}
+
+/** The oldest dead tasks of one bucket (most `limit`), with the score of each (its death time). */
+async function oldestDeadOfBucket(ctx: OperatorContext, keys: TaskKeys, limit: number): Promise<Array<{ task: DeadTask; diedScore: number }>> {
+  // WITHSCORES replies are flat (RESP2) or pairs (RESP3), depending on the client.
+  const flat = ((await ctx.port.send(['ZRANGE', keys.dead, '0', String(limit - 1), 'WITHSCORES'], keys.dead)) as unknown[]).flat();
+  if (flat.length === 0) return [];
+  const members = flat.filter((_, i) => i % 2 === 0).map(String);
+  const infos = (await ctx.port.send(['HMGET', keys.deadInfo, ...members], keys.deadInfo)) as Array<string | null>;
+  return members.map((taskInfo, i) => {
+    const info = JSON.parse(infos[i] ?? '{}') as Partial<DeadTask>;
+    const diedScore = Number(flat[2 * i + 1]);
+    const task = { taskInfo, error: String(info.error ?? ''), attempts: Number(info.attempts ?? 0), diedAtMs: Number(info.diedAtMs ?? diedScore) };
+    return { task, diedScore };
+  });
 }

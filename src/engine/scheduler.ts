@@ -3,7 +3,7 @@ import { BucketCountError, BucketLayout } from './bucket-layout';
 import { ClaimLoop } from './claim-loop';
 import { warnIfEvictable } from './eviction-check';
 import { SecondsLikeDueTimeHint } from './due-time-hint';
-import { KeySpace, type TaskKeys } from './keys';
+import { KeySpace } from './keys';
 import { LegacyMigration, type LegacyMigrationCounts } from './legacy-migration';
 import { CONSOLE_LOGGER, type SchedulerLogger } from './logger';
 import { resolveOptions, type SchedulerOptions } from './options';
@@ -380,26 +380,7 @@ export class RedisScheduler {
       throw new RangeError(`redis_scheduler: getDeadTasks limit must be an integer from 1 to ${MAX_DEAD_TASKS_LIMIT}, received ${String(limit)}`);
     }
     await this.ready('getDeadTasks');
-    const perBucket = await Promise.all(this.keys.allBuckets(name).map((keys) => this.oldestDead(keys, limit)));
-    return perBucket
-      .flat()
-      .sort((a, b) => a.diedAtMs - b.diedAtMs || inspection.compareMembers(a.taskInfo, b.taskInfo))
-      .slice(0, limit)
-      .map(({ sortMs: _sortMs, ...task }) => task);
-  }
-
-  /** The oldest dead tasks of one bucket (most `limit`), with their death time as scored. */
-  private async oldestDead(keys: TaskKeys, limit: number): Promise<Array<DeadTask & { sortMs: number }>> {
-    // WITHSCORES replies are flat (RESP2) or pairs (RESP3), depending on the client.
-    const flat = ((await this.redis.send(['ZRANGE', keys.dead, '0', String(limit - 1), 'WITHSCORES'], keys.dead)) as unknown[]).flat();
-    if (flat.length === 0) return [];
-    const members = flat.filter((_, i) => i % 2 === 0).map(String);
-    const infos = (await this.redis.send(['HMGET', keys.deadInfo, ...members], keys.deadInfo)) as Array<string | null>;
-    return members.map((taskInfo, i) => {
-      const info = JSON.parse(infos[i] ?? '{}') as Partial<DeadTask>;
-      const sortMs = Number(flat[2 * i + 1]);
-      return { taskInfo, error: String(info.error ?? ''), attempts: Number(info.attempts ?? 0), diedAtMs: Number(info.diedAtMs ?? sortMs), sortMs };
-    });
+    return deadSet.oldestDeadTasks(this.ops, name, limit);
   }
 
   // ---- adding ----
