@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     if (rows.some((row) => row.better === 'zero' && row.engine !== 0)) process.exitCode = 1;
     if (engineRuns.some((run) => Object.entries(run).some(([key, value]) => integrityBroken(key, value)))) process.exitCode = 1;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ header: head, rows, targets, runs, engineRuns }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ header: head, profile: args.profile, rows, targets, runs, engineRuns }, null, 2)}\n`);
     } else {
       printText(head, rows, engineRuns, args.profile);
     }
