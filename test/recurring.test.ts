@@ -197,7 +197,7 @@ describe('recurring tasks (one engine)', function () {
     assert.deepEqual(aborted, [true]);
     assert.deepEqual(await node.getRecurringTasks('job'), []);
     assert.equal((await node.getStats())[0].recurring, 0);
-    assert.deepEqual(await scanKeys(keyPrefix), [`{${keyPrefix}}:names`]);
+    assert.deepEqual(await scanKeys(keyPrefix), [`{${keyPrefix}}:buckets`, `{${keyPrefix}}:names`]);
     assert.equal(await node.removeTask('job', 'r'), false);
   });
 });

@@ -283,7 +283,7 @@ describe('Lua scripts', function () {
     await sleep(50);
     const { oldestOverdueMs, ...counts } = await scripts.stats(keys);
     // overdue: the expired lease only (the re-added task waits an hour); no retry, no pause
-    assert.deepEqual(counts, { scheduled: 2, running: 1, dead: 0, overdue: 1, retrying: 0, nextDueMs: now + 60_000, pausedAtMs: -1 });
+    assert.deepEqual(counts, { scheduled: 2, running: 1, dead: 0, overdue: 1, retrying: 0, nextDueMs: now + 60_000, pausedAtMs: -1, recurring: 0, coalescedTicks: 0 });
     assert.ok(oldestOverdueMs >= 50 && oldestOverdueMs < 10_000, `oldestOverdueMs ${oldestOverdueMs}`);
   });
 

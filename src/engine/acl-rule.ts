@@ -7,7 +7,7 @@
  */
 export const ACL_COMMANDS =
   '+eval +evalsha +time +exists +zadd +zrem +zrange +zrangebyscore +zscore +zmscore +zcard +zcount +zrank +hset +hsetnx +hget ' +
-  '+hmget +hgetall +hdel +hexists +hlen +hscan +get +set +del +incrby +sadd +srem +sismember +smembers +srandmember ' +
+  '+hmget +hgetall +hdel +hexists +hlen +hscan +get +set +del +incrby +sadd +srem +sismember +smembers +scard +srandmember ' +
   '+publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +info|memory';
 
 /**

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { KeySpace, TaskKeys } from './keys';
+import { BucketCountError, type BucketLayout } from './bucket-layout';
+import { ClaimUnits, type ClaimUnit } from './claim-units';
+import { retentionPerBucket } from './held-task';
+import type { KeySpace } from './keys';
 import type { SchedulerLogger } from './logger';
 import type { SchedulerOptions } from './options';
 import { Isolation, type ClaimSettings, type Scripts } from './scripts';
@@ -11,36 +14,46 @@ import type { TaskHandler } from '../interfaces/redis_scheduler/beta/types';
 
 /** Schedules the next ticks of the recurring tasks whose tick ended (recurrence.ts). */
 export interface TickAdvancer {
-  advanceSoon(names: Iterable<string>): void;
+  /** Every bucket of these names (the safety poll picks up an advance that was missed). */
+  advanceAll(names: Iterable<string>): void;
 }
 
 const EXPIRED_LEASE_ERROR = 'lease expired: the node running the task stopped or stalled';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const ERROR_RETRY_MS = 1_000;
+/** Claims in flight at once in one pass (units on different masters run in parallel). */
+const PARALLEL_CLAIMS = 8;
 
 /** What the claim loop needs from the node around it. */
 export interface ClaimLoopContext {
   scripts: Scripts;
   keys: KeySpace;
+  /** The bucket count: known (and checked against Redis) before the first claim. */
+  layout: BucketLayout;
   options: SchedulerOptions;
   handlers: ReadonlyMap<string, TaskHandler>;
   runner: TaskRunner;
   log: SchedulerLogger;
   isListening(): boolean;
-  /** Asked at each claim pass, so an ended tick whose advance was missed (crash, Redis error) is picked up. */
+  /** Asked at each safety poll, so an ended tick whose advance was missed (crash, Redis error) is picked up. */
   advancer: TickAdvancer;
 }
 
 /**
- * Claims due tasks of the handled names and hands them to the runner. Woken by a timer to the next
- * due task, by pub/sub messages, by a jittered safety poll, by a reconnect and by a free slot.
+ * Claims due tasks of the handled names and hands them to the runner. Each (name, bucket) is a unit
+ * with its next due time, learnt from claim replies and wake-up messages; a pass claims only the
+ * units that are due, from a rotating start, until free concurrency runs out. The jittered safety
+ * poll visits every unit. Woken by a timer to the next due unit, by pub/sub messages, by the safety
+ * poll, by a reconnect and by a free slot.
  */
 export class ClaimLoop {
   private readonly poller = new SingleFlight(() => this.poll());
   private readonly nodeId = randomBytes(6).toString('base64url');
-  private readonly claimSettings: ClaimSettings;
+  private readonly units: ClaimUnits;
   private wakeTimer?: NodeJS.Timeout;
   private wakeAtMs = Infinity;
+  /** When the next pass visits every unit (performance.now() ms). */
+  private fullPassAtMs = -Infinity;
   /** More was due than this node could take: claim again when a slot frees. */
   private backlog = false;
   /** A due suspect was left for an idle node: claim again when this node is idle. */
@@ -48,19 +61,19 @@ export class ClaimLoop {
   /** Hand-backs of claims whose reply was lost, in flight. */
   private readonly lostClaimReleases = new Set<Promise<void>>();
   private claimSeq = 0;
-  private nameCursor = 0;
 
   constructor(private readonly ctx: ClaimLoopContext) {
-    this.claimSettings = {
-      leaseMs: ctx.options.leaseMs,
-      maxAttempts: ctx.options.maxRetries + 1,
-      expiredError: EXPIRED_LEASE_ERROR,
-      deadRetention: ctx.options.deadRetention,
-    };
+    this.units = new ClaimUnits(ctx.keys);
   }
 
   /** Claims at once (coalesced with other requests). */
   request(): void {
+    this.poller.request();
+  }
+
+  /** Visits every unit at the next pass, now (a reconnect: wake-ups may have been lost). */
+  requestFull(): void {
+    this.fullPassAtMs = -Infinity;
     this.poller.request();
   }
 
@@ -69,8 +82,39 @@ export class ClaimLoop {
     if (this.backlog || (this.suspectLeft && this.ctx.runner.running === 0)) this.poller.request();
   }
 
+  /** A task of bucket `bucket` of `name` is due within `delayMs` (an add, a retry, a hand-back, a tick). */
+  wakeBucket(name: string, bucket: number, delayMs: number): void {
+    if (!this.ctx.isListening() || !Number.isFinite(delayMs)) return;
+    if (this.units.dueWithin(name, bucket, delayMs)) this.wakeWithin(delayMs);
+  }
+
+  /** "<delayMs> <name>" on a bucket's channel: a task became due (add, retry, hand-back); "! <claim>": a running task was removed. */
+  onWakeMessage(message: string, name: string, bucket: number): void {
+    const space = message.indexOf(' ');
+    const head = message.slice(0, space);
+    const rest = message.slice(space + 1);
+    if (head === '!') {
+      if (rest.startsWith(`${this.nodeId}:`)) this.ctx.runner.cancelByClaim(rest);
+      return;
+    }
+    if (this.ctx.handlers.has(name)) this.wakeBucket(name, bucket, Number(head));
+  }
+
+  /** Stops the timer and waits for the claim in flight and the lost-claim hand-backs. */
+  async stop(bounded: (step: Promise<unknown>) => Promise<boolean>): Promise<void> {
+    this.clearWakeTimer();
+    await bounded(this.poller.settled());
+    this.clearWakeTimer();
+    this.fullPassAtMs = -Infinity;
+  }
+
+  /** Lost-claim hand-backs still in flight. */
+  releasesInFlight(): Promise<unknown> {
+    return Promise.all(this.lostClaimReleases);
+  }
+
   /** Arms the wake-up timer unless it already fires sooner. Only relative times: no local clock is trusted. */
-  wakeWithin(delayMs: number): void {
+  private wakeWithin(delayMs: number): void {
     if (!this.ctx.isListening()) return;
     const atMs = performance.now() + delayMs;
     if (atMs >= this.wakeAtMs) return;
@@ -83,103 +127,104 @@ export class ClaimLoop {
     }, Math.min(Math.max(0, delayMs), MAX_TIMER_MS));
   }
 
-  /** "<delayMs> <name>": a task became due (add, retry, hand-back); "! <claim>": a running task was removed. */
-  onWakeMessage(message: string): void {
-    const space = message.indexOf(' ');
-    const head = message.slice(0, space);
-    const rest = message.slice(space + 1);
-    if (head === '!') {
-      if (rest.startsWith(`${this.nodeId}:`)) this.ctx.runner.cancelByClaim(rest);
-      return;
-    }
-    const delayMs = Number(head);
-    if (this.ctx.handlers.has(rest) && Number.isFinite(delayMs)) this.wakeWithin(delayMs);
-  }
-
-  /** Stops the timer and waits for the claim in flight and the lost-claim hand-backs. */
-  async stop(bounded: (step: Promise<unknown>) => Promise<boolean>): Promise<void> {
-    this.clearWakeTimer();
-    await bounded(this.poller.settled());
-    this.clearWakeTimer();
-  }
-
-  /** Lost-claim hand-backs still in flight. */
-  releasesInFlight(): Promise<unknown> {
-    return Promise.all(this.lostClaimReleases);
-  }
-
   private clearWakeTimer(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
     this.wakeAtMs = Infinity;
   }
 
-  /** One pass over the handled names: claim what is due, start it, and arm the next wake-up. */
+  /** One pass: claim what is due (every unit at a safety poll), start it, and arm the next wake-up. */
   private async poll(): Promise<void> {
     if (!this.ctx.isListening()) return;
     const { options, runner } = this.ctx;
     this.clearWakeTimer();
-    this.ctx.advancer.advanceSoon(this.ctx.handlers.keys());
-    let nextDelayMs = options.safetyPollMs * (0.8 + 0.4 * Math.random());
-    let backlog = false;
-    this.suspectLeft = false;
-    try {
-      for (const name of this.handlerNamesInTurn()) {
-        const free = options.concurrency - runner.running;
-        if (free <= 0 || runner.isolatedTask) {
-          backlog = true;
-          break;
-        }
-        const delayMs = await this.claimAndRun(name, Math.min(free, options.claimBatchSize));
-        if (delayMs === 0) backlog = true;
-        else if (delayMs > 0) nextDelayMs = Math.min(nextDelayMs, delayMs);
-      }
-    } catch (err) {
-      this.ctx.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(err)}`);
-      nextDelayMs = Math.min(nextDelayMs, ERROR_RETRY_MS);
+    const full = performance.now() >= this.fullPassAtMs;
+    if (!(await this.layoutChecked(full))) return;
+    this.units.sync(this.ctx.handlers.keys());
+    if (full) {
+      this.units.markAllDue();
+      this.fullPassAtMs = performance.now() + options.safetyPollMs * (0.8 + 0.4 * Math.random());
+      this.ctx.advancer.advanceAll(this.ctx.handlers.keys());
     }
-    this.backlog = backlog;
+    let blocked = false;
+    let failure: unknown;
+    const due = this.units.dueInTurn();
+    // An idle node first takes, alone, a suspect that a claim left for an idle node.
+    const suspectFirst = runner.running === 0 ? due.findIndex((unit) => unit.suspectLeft) : -1;
+    if (suspectFirst > 0) due.unshift(...due.splice(suspectFirst, 1));
+    for (let next = 0; next < due.length; ) {
+      const free = options.concurrency - runner.running;
+      if (free <= 0 || runner.isolatedTask) {
+        blocked = true;
+        break;
+      }
+      const width = next === 0 && suspectFirst >= 0 ? 1 : Math.min(PARALLEL_CLAIMS, free, due.length - next);
+      const wave = due.slice(next, next + width);
+      next += width;
+      // Claims in parallel never take a suspect (it must run alone): they say they are busy.
+      const runningHere = runner.running + (width > 1 ? 1 : 0);
+      const errors = await Promise.all(wave.map((unit, i) => this.claimUnit(unit, shareOf(free, width, i, options.claimBatchSize), runningHere)));
+      failure ??= errors.find((err) => err !== undefined);
+    }
+    if (failure !== undefined) this.ctx.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(failure)}`);
+    this.suspectLeft = this.units.all.some((unit) => unit.suspectLeft);
+    const dueNow = this.units.nextDueDelayMs() <= 0;
+    this.backlog = blocked || dueNow;
     // More is due and there is room: go on at once. Otherwise a handler's end triggers the next poll.
-    if (backlog && runner.running < options.concurrency && !runner.isolatedTask) this.poller.request();
-    this.wakeWithin(nextDelayMs);
+    if (this.backlog && runner.running < options.concurrency && !runner.isolatedTask) this.poller.request();
+    this.wakeWithin(Math.max(0, Math.min(this.units.nextFutureDelayMs(), this.fullPassAtMs - performance.now())));
   }
 
-  /** Handler names, starting one further each pass so a busy name cannot starve the others. */
-  private handlerNamesInTurn(): string[] {
-    const names = [...this.ctx.handlers.keys()];
-    if (names.length === 0) return names;
-    const start = this.nameCursor++ % names.length;
-    return [...names.slice(start), ...names.slice(0, start)];
+  /** Whether the bucket count is known and, at a safety poll, still the recorded one; else logs and re-arms. */
+  private async layoutChecked(full: boolean): Promise<boolean> {
+    try {
+      await (full ? this.ctx.layout.recheck() : this.ctx.layout.ready());
+      return true;
+    } catch (err) {
+      const mismatch = err instanceof BucketCountError;
+      this.ctx.log.error(mismatch ? `not claiming: ${errorMessage(err)}` : `could not read the bucket count; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(err)}`);
+      this.wakeWithin(mismatch ? this.ctx.options.safetyPollMs : ERROR_RETRY_MS);
+      return false;
+    }
   }
 
-  /** Claims up to `limit` tasks of one name and starts them; returns that name's next delay. */
-  private async claimAndRun(name: string, limit: number): Promise<number> {
-    const { scripts, runner } = this.ctx;
-    const keys = this.ctx.keys.forHandler(name);
+  /** Claims up to `limit` tasks of one unit and starts them; learns its next due time. Resolves to the error, if any. */
+  private async claimUnit(unit: ClaimUnit, limit: number, runningHere: number): Promise<unknown> {
+    const { scripts, runner, options } = this.ctx;
     const token = `${this.nodeId}:${++this.claimSeq}`;
+    const settings: ClaimSettings = {
+      leaseMs: options.leaseMs,
+      maxAttempts: options.maxRetries + 1,
+      expiredError: EXPIRED_LEASE_ERROR,
+      deadRetention: retentionPerBucket(options.deadRetention, this.ctx.keys.buckets),
+    };
+    // Wake-ups that arrive while the claim is in flight lower this again (the reply may predate them).
+    unit.dueAtMs = Infinity;
     let result;
     try {
-      result = await scripts.claim(keys, limit, token, runner.running, this.claimSettings);
+      result = await scripts.claim(unit.keys, limit, token, runningHere, settings);
     } catch (err) {
-      this.releaseLostClaim(keys, name, token);
-      throw err;
+      unit.dueAtMs = Math.min(unit.dueAtMs, performance.now() + ERROR_RETRY_MS);
+      this.releaseLostClaim(unit, token);
+      return err;
     }
-    if (result.isolation === Isolation.LeftForIdle) this.suspectLeft = true;
+    unit.suspectLeft = result.isolation === Isolation.LeftForIdle;
+    if (result.nextDelayMs >= 0) unit.dueAtMs = Math.min(unit.dueAtMs, performance.now() + result.nextDelayMs);
     if (!this.ctx.isListening()) {
-      await runner.handBack(result.tasks.map((task) => ({ ...task, name, succeeded: false, cancelled: false })));
-      return result.nextDelayMs;
+      await runner.handBack(result.tasks.map((task) => ({ ...task, name: unit.name, bucket: unit.bucket, succeeded: false, cancelled: false })));
+      return undefined;
     }
-    for (const task of result.tasks) runner.run(task, name, result.isolation === Isolation.RunAlone);
-    return result.nextDelayMs;
+    for (const task of result.tasks) runner.run(task, unit.name, unit.bucket, result.isolation === Isolation.RunAlone);
+    return undefined;
   }
 
   /**
    * The claim script may have run even though its reply was lost: hand back what it leased (sent
    * once the connection is back) so those tasks neither wait for their lease nor lose an attempt.
    */
-  private releaseLostClaim(keys: TaskKeys, name: string, token: string): void {
+  private releaseLostClaim(unit: ClaimUnit, token: string): void {
     const release = this.ctx.scripts
-      .releaseClaim(keys, name, token)
+      .releaseClaim(unit.keys, unit.name, token)
       .then((count) => {
         if (count > 0) this.ctx.log.warn(`handed back ${count} task(s) of a claim whose reply was lost`);
       })
@@ -187,4 +232,9 @@ export class ClaimLoop {
       .finally(() => this.lostClaimReleases.delete(release));
     this.lostClaimReleases.add(release);
   }
+}
+
+/** The `i`-th of `width` parallel claims' share of `free` slots, at most `batch`, at least 1. */
+function shareOf(free: number, width: number, i: number, batch: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(free / width) + (i < free % width ? 1 : 0)));
 }

@@ -2,6 +2,7 @@
 // BATCH tasks, one script each, so no call blocks Redis for long whatever the size of the set.
 // Retention (deadRetention) is not here: it is applied where a task dies (claim.lua, fail.lua).
 import type { PurgeDeadOptions } from '../interfaces/redis_scheduler/beta/types';
+import type { TaskKeys } from './keys';
 import type { OperatorContext } from './operator-scripts';
 import { checkHandlerName, checkTaskInfo } from './validation';
 
@@ -18,14 +19,27 @@ export async function retryDeadTasks(ctx: OperatorContext, name: string, taskInf
     for (const taskInfo of taskInfos) checkTaskInfo(taskInfo, ctx.maxTaskInfoBytes);
   }
   await ctx.ready('retryDeadTasks');
-  const keys = ctx.keys.forHandler(name);
-  let requeued = 0;
   if (taskInfos) {
-    for (let i = 0; i < taskInfos.length; i += BATCH) {
-      requeued += await ctx.scripts.retryTheseDead(keys, name, taskInfos.slice(i, i + BATCH));
+    const byBucket = new Map<number, string[]>();
+    for (const taskInfo of taskInfos) {
+      const bucket = ctx.keys.bucketOf(taskInfo);
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), taskInfo]);
+    }
+    let requeued = 0;
+    for (const [bucket, list] of byBucket) {
+      const keys = ctx.keys.forBucket(name, bucket);
+      for (let i = 0; i < list.length; i += BATCH) requeued += await ctx.scripts.retryTheseDead(keys, name, list.slice(i, i + BATCH));
     }
     return requeued;
   }
+  let requeued = 0;
+  for (const keys of ctx.keys.allBuckets(name)) requeued += await retryAllDead(ctx, name, keys);
+  return requeued;
+}
+
+/** Requeues every dead task of one bucket. */
+async function retryAllDead(ctx: OperatorContext, name: string, keys: TaskKeys): Promise<number> {
+  let requeued = 0;
   // Bounded by the size at the start, so tasks dying meanwhile cannot keep it going forever.
   for (let rounds = Math.ceil((await ctx.scripts.deadCount(keys)) / BATCH); rounds > 0; rounds--) {
     const count = await ctx.scripts.retryOldestDead(keys, name, BATCH);
@@ -44,7 +58,13 @@ export async function purgeDeadTasks(ctx: OperatorContext, name: string, options
     throw new RangeError(`redis_scheduler: purgeDeadTasks olderThanMs must be a non-negative integer of ms, received ${String(olderThanMs)}`);
   }
   await ctx.ready('purgeDeadTasks');
-  const keys = ctx.keys.forHandler(name);
+  let purged = 0;
+  for (const keys of ctx.keys.allBuckets(name)) purged += await purgeBucket(ctx, keys, olderThanMs);
+  return purged;
+}
+
+/** Deletes the dead tasks of one bucket (only those dead for at least `olderThanMs`, if given). */
+async function purgeBucket(ctx: OperatorContext, keys: TaskKeys, olderThanMs?: number): Promise<number> {
   let purged = 0;
   for (let rounds = Math.ceil((await ctx.scripts.deadCount(keys)) / BATCH); rounds > 0; rounds--) {
     const count = await ctx.scripts.purgeDead(keys, BATCH, olderThanMs);

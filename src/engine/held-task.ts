@@ -1,8 +1,11 @@
+import type { DeadRetention } from './options';
 import type { ClaimedTask } from './scripts';
 
 /** A claim this node holds, from the claim until Redis has its outcome. */
 export interface HeldTask extends ClaimedTask {
   name: string;
+  /** The bucket of the name that holds the task (see keys.ts). */
+  bucket: number;
   /** Created on the first read of the handler's signal: most handlers never read it. */
   abort?: AbortController;
   /** Why the task was aborted before its signal was created. */
@@ -30,13 +33,26 @@ export function abortTask(task: HeldTask, reason: Error): void {
   else task.abortReason ??= reason;
 }
 
-/** Tasks grouped by handler name (one script call per name). */
-export function groupByName(tasks: HeldTask[]): Map<string, HeldTask[]> {
-  const groups = new Map<string, HeldTask[]>();
+/** The tasks of one bucket of one name. */
+export interface BucketGroup {
+  name: string;
+  bucket: number;
+  tasks: HeldTask[];
+}
+
+/** Tasks grouped by (handler name, bucket): one script call per group. */
+export function groupByBucket(tasks: Iterable<HeldTask>): BucketGroup[] {
+  const groups = new Map<string, BucketGroup>();
   for (const task of tasks) {
-    const list = groups.get(task.name) ?? [];
-    list.push(task);
-    groups.set(task.name, list);
+    const id = `${task.bucket}\u0000${task.name}`;
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { name: task.name, bucket: task.bucket, tasks: [] }));
+    group.tasks.push(task);
   }
-  return groups;
+  return [...groups.values()];
+}
+
+/** Dead-set retention per bucket: a name keeps about `maxTasks` dead tasks in all, split over its buckets. */
+export function retentionPerBucket(retention: DeadRetention, buckets: number): DeadRetention {
+  return buckets === 1 ? retention : { ...retention, maxTasks: Math.max(1, Math.ceil(retention.maxTasks / buckets)) };
 }

@@ -36,8 +36,10 @@ export async function listTasks(ctx: OperatorContext, name: string, options: Lis
   }
   const position = cursor === undefined ? undefined : decodeCursor(cursor, state);
   await ctx.ready('listTasks');
-  // One more than asked tells whether another page exists.
-  const raw = await ctx.scripts.list(ctx.keys.forHandler(name), state, limit + 1, position);
+  // One more than asked tells whether another page exists. Each bucket gives its next tasks after the
+  // cursor; merged in (score, taskInfo) order, the order of one sorted set, they are the name's next ones.
+  const perBucket = await Promise.all(ctx.keys.allBuckets(name).map((keys) => ctx.scripts.list(keys, state, limit + 1, position)));
+  const raw = perBucket.length === 1 ? perBucket[0] : perBucket.flat().sort(byScoreThenMember).slice(0, limit + 1);
   const page = raw.slice(0, limit);
   const last = page[page.length - 1];
   return {
@@ -51,7 +53,7 @@ export async function getTask(ctx: OperatorContext, name: string, taskInfo: stri
   checkHandlerName(name);
   checkTaskInfo(taskInfo, ctx.maxTaskInfoBytes);
   await ctx.ready('getTask');
-  const raw: RawTask = await ctx.scripts.get(ctx.keys.forHandler(name), taskInfo);
+  const raw: RawTask = await ctx.scripts.get(ctx.keys.forTask(name, taskInfo), taskInfo);
   // A lease whose claim carries a mark (see claim.lua) is a run superseded by a re-add or cancelled
   // by a remove: the task is then scheduled (by its due entry) or gone, as stats.lua counts it.
   if (raw.leaseScore !== null && raw.claim !== null && !isMarked(raw.claim)) {
@@ -62,12 +64,9 @@ export async function getTask(ctx: OperatorContext, name: string, taskInfo: stri
   return null;
 }
 
-/** The recurring figures of one name (see Recurrence.counts). */
-export type RecurrenceCounts = Pick<HandlerStats, 'recurring' | 'coalescedTicks'>;
-
-/** The HandlerStats of one name from the figures of stats.lua and its recurring figures. */
-export function statsOf(name: string, counts: NameCounts, handledHere: boolean, recurrence: RecurrenceCounts): HandlerStats {
-  const { scheduled, running, dead, overdue, oldestOverdueMs, retrying } = counts;
+/** The HandlerStats of one name from the figures of stats.lua (summed over its buckets). */
+export function statsOf(name: string, counts: NameCounts, handledHere: boolean): HandlerStats {
+  const { scheduled, running, dead, overdue, oldestOverdueMs, retrying, recurring, coalescedTicks } = counts;
   return {
     name,
     scheduled,
@@ -79,8 +78,44 @@ export function statsOf(name: string, counts: NameCounts, handledHere: boolean, 
     retrying,
     nextDueMs: counts.nextDueMs < 0 ? null : counts.nextDueMs,
     paused: counts.pausedAtMs >= 0,
-    ...recurrence,
+    recurring,
+    coalescedTicks,
   };
+}
+
+/** The figures of a name from those of its buckets: counts add up, the oldest lag and the earliest times win. */
+export function sumCounts(buckets: NameCounts[]): NameCounts {
+  const earliest = (values: number[]) => values.filter((v) => v >= 0).reduce((min, v) => Math.min(min, v), Infinity);
+  const sum = (field: keyof NameCounts) => buckets.reduce((total, counts) => total + counts[field], 0);
+  const nextDueMs = earliest(buckets.map((c) => c.nextDueMs));
+  const pausedAtMs = earliest(buckets.map((c) => c.pausedAtMs));
+  return {
+    scheduled: sum('scheduled'),
+    running: sum('running'),
+    dead: sum('dead'),
+    overdue: sum('overdue'),
+    oldestOverdueMs: Math.max(0, ...buckets.map((c) => c.oldestOverdueMs)),
+    retrying: sum('retrying'),
+    nextDueMs: Number.isFinite(nextDueMs) ? nextDueMs : -1,
+    pausedAtMs: Number.isFinite(pausedAtMs) ? pausedAtMs : -1,
+    recurring: sum('recurring'),
+    coalescedTicks: sum('coalescedTicks'),
+  };
+}
+
+/** Whether a name holds nothing: no task in any state, no recurring task, no pause. */
+export function isEmpty(stats: HandlerStats): boolean {
+  return stats.scheduled === 0 && stats.running === 0 && stats.dead === 0 && stats.recurring === 0 && !stats.paused;
+}
+
+/** The order of members of equal score in a sorted set: by their bytes. */
+export function compareMembers(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** The order of a sorted set: by score, then by member. */
+function byScoreThenMember(a: RawListedTask, b: RawListedTask): number {
+  return Number(a.score) - Number(b.score) || compareMembers(a.taskInfo, b.taskInfo);
 }
 
 /** Whether a claim carries the '+' (superseded) or '!' (cancelled) mark of claim.lua. */

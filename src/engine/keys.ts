@@ -1,5 +1,14 @@
-/** The Redis keys that hold the tasks of one handler name. */
+import { CLUSTER_SLOTS, fnv1a32, slotOfTag } from './bucket-hash';
+
+/** Most buckets a key prefix may have (see docs/buckets.md). */
+export const MAX_BUCKETS = 256;
+
+/** The Redis keys that hold the tasks of one bucket of one handler name (all under one hash tag). */
 export interface TaskKeys {
+  /** The bucket these keys belong to (0 to buckets - 1; always 0 with one bucket). */
+  bucket: number;
+  /** Pub/sub channel (not a key) that wakes listeners of this bucket: in its slot, for SPUBLISH. */
+  wake: string;
   /** ZSET taskInfo -> due time (Unix ms): scheduled tasks and tasks waiting for a retry. */
   due: string;
   /** ZSET taskInfo -> lease expiry (Unix ms, Redis time): tasks running somewhere. */
@@ -26,8 +35,8 @@ export interface TaskKeys {
   coalesced: string;
 }
 
-/** The kinds of key of one name, in TaskKeys order; the key of kind `k` ends with `:<k>`. */
-export const TASK_KEY_KINDS: ReadonlyArray<[keyof TaskKeys, string]> = [
+/** The kinds of key of one bucket, in TaskKeys order; the key of kind `k` ends with `:<k>`. */
+export const TASK_KEY_KINDS: ReadonlyArray<[Exclude<keyof TaskKeys, 'bucket' | 'wake'>, string]> = [
   ['due', 'due'],
   ['lease', 'lease'],
   ['claims', 'claims'],
@@ -50,35 +59,139 @@ export function escapeTag(name: string): string {
   return name.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** Most names whose bucket tags are kept computed (cleared past it). */
+const MAX_CACHED_NAMES = 10_000;
+/** Up to this many buckets, a bucket's tag is chosen in the middle half of its share of the slots. */
+const NARROW_WINDOW_MAX_BUCKETS = 64;
+
 /**
- * The one place that builds key names. Each handler name has its own hash tag:
+ * The one place that builds key names. With one bucket, each handler name has its own hash tag:
  * `<prefix>:{<name>}:<kind>` (name escaped by {@link escapeTag}), so the keys of one name share a
  * Redis Cluster slot and every script touches one slot, while names spread over the masters.
- * The prefix has no braces, so the first `{` ends it. The registry of names is `{<prefix>}:names`.
- * A task's identity is (handler name, taskInfo): the name picks the keys, taskInfo is the member.
+ * With B > 1 buckets, bucket b of a name is `<prefix>:{<name>%#<b>.<B>.<k>}:<kind>`, where k is the
+ * first counter from 0 whose tag's slot lies in the b-th B-th of the slot space (its middle half up to
+ * 64 buckets), so one name's buckets spread evenly over the masters of a cluster (docs/buckets.md).
+ * An escaped name never holds `%#`, so two (name, bucket) pairs never share a tag. A task's bucket is
+ * FNV-1a of its taskInfo mod B. The prefix has no braces, so the first `{` ends it. The registry of
+ * names is `{<prefix>}:names`, the recorded bucket count `{<prefix>}:buckets`.
+ * A task's identity is (handler name, taskInfo): the name and the bucket of taskInfo pick the keys,
+ * taskInfo is the member.
  */
 export class KeySpace {
-  constructor(private readonly prefix: string) {}
+  private bucketCount?: number;
+  private readonly tags = new Map<string, string[]>();
+
+  /** `buckets`: the bucket count, if known now (else set by {@link useBuckets} once read from Redis). */
+  constructor(
+    readonly prefix: string,
+    buckets?: number,
+  ) {
+    if (buckets !== undefined) this.useBuckets(buckets);
+  }
 
   /** SET of every handler name that has had a task (for stats), written apart from the scripts. */
   get names(): string {
     return `{${this.prefix}}:names`;
   }
 
-  /** Pub/sub channel (not a key) that wakes listeners of `name`: in the name's slot, for SPUBLISH. */
-  wakeChannel(name: string): string {
-    return `${this.tagOf(name)}:wake`;
+  /** STRING: the bucket count of this prefix, recorded at first use (see bucket-layout.ts). */
+  get bucketsKey(): string {
+    return `{${this.prefix}}:buckets`;
   }
 
-  /** The keys of one handler name. */
+  /** The bucket count in force; throws until it is known. */
+  get buckets(): number {
+    if (this.bucketCount === undefined) throw new Error('redis_scheduler: the bucket count is not known yet (internal error)');
+    return this.bucketCount;
+  }
+
+  /** Whether the bucket count is known. */
+  get hasBuckets(): boolean {
+    return this.bucketCount !== undefined;
+  }
+
+  /** Sets the bucket count (from the option or from Redis). */
+  useBuckets(buckets: number): void {
+    if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) {
+      throw new RangeError(`redis_scheduler: bucket count must be an integer from 1 to ${MAX_BUCKETS}, received ${String(buckets)}`);
+    }
+    if (buckets !== this.bucketCount) this.tags.clear();
+    this.bucketCount = buckets;
+  }
+
+  /** The bucket of a task: FNV-1a of its taskInfo (UTF-8) mod the bucket count. */
+  bucketOf(taskInfo: string): number {
+    const buckets = this.buckets;
+    return buckets === 1 ? 0 : fnv1a32(taskInfo) % buckets;
+  }
+
+  /** The keys of the bucket that holds the task (name, taskInfo). */
+  forTask(name: string, taskInfo: string): TaskKeys {
+    return this.forBucket(name, this.bucketOf(taskInfo));
+  }
+
+  /** The keys of one bucket of a handler name. */
+  forBucket(name: string, bucket: number): TaskKeys {
+    return keysOfTag(`${this.prefix}:{${this.tagsOf(name)[bucket]}}`, bucket);
+  }
+
+  /** The keys of every bucket of a handler name, bucket 0 first. */
+  allBuckets(name: string): TaskKeys[] {
+    return this.tagsOf(name).map((tag, bucket) => keysOfTag(`${this.prefix}:{${tag}}`, bucket));
+  }
+
+  /** The keys of a handler name in the one-bucket layout (`<prefix>:{<name>}:<kind>`), whatever the bucket count. */
   forHandler(name: string): TaskKeys {
-    const tag = this.tagOf(name);
-    return Object.fromEntries(TASK_KEY_KINDS.map(([field, kind]) => [field, `${tag}:${kind}`])) as unknown as TaskKeys;
+    return keysOfTag(`${this.prefix}:{${escapeTag(name)}}`, 0);
   }
 
-  private tagOf(name: string): string {
-    return `${this.prefix}:{${escapeTag(name)}}`;
+  /** The keys of a handler name's buckets in a layout of `buckets` buckets (for re-bucketing). */
+  layoutOf(name: string, buckets: number): TaskKeys[] {
+    return bucketTags(escapeTag(name), buckets).map((tag, bucket) => keysOfTag(`${this.prefix}:{${tag}}`, bucket));
   }
+
+  /** Pub/sub channel of `name` in the one-bucket layout (see {@link forHandler}). */
+  wakeChannel(name: string): string {
+    return this.forHandler(name).wake;
+  }
+
+  private tagsOf(name: string): string[] {
+    let tags = this.tags.get(name);
+    if (!tags) {
+      if (this.tags.size >= MAX_CACHED_NAMES) this.tags.clear();
+      tags = bucketTags(escapeTag(name), this.buckets);
+      this.tags.set(name, tags);
+    }
+    return tags;
+  }
+}
+
+/** The keys (and wake channel) under one tagged base `<prefix>:{<tag>}`. */
+function keysOfTag(base: string, bucket: number): TaskKeys {
+  const keys = Object.fromEntries(TASK_KEY_KINDS.map(([field, kind]) => [field, `${base}:${kind}`])) as unknown as TaskKeys;
+  keys.bucket = bucket;
+  keys.wake = `${base}:wake`;
+  return keys;
+}
+
+/**
+ * The hash tags of the buckets of an escaped name: the name itself with one bucket; else, for
+ * bucket b, `<name>%#<b>.<B>.<k>` with the first k whose slot falls in bucket b's window.
+ */
+export function bucketTags(escapedName: string, buckets: number): string[] {
+  if (buckets === 1) return [escapedName];
+  const share = CLUSTER_SLOTS / buckets;
+  const margin = buckets <= NARROW_WINDOW_MAX_BUCKETS ? share / 4 : 0;
+  return Array.from({ length: buckets }, (_, b) => {
+    const low = b * share + margin;
+    const high = (b + 1) * share - margin;
+    for (let k = 0; k < 1_000_000; k++) {
+      const tag = `${escapedName}%#${b}.${buckets}.${k}`;
+      const slot = slotOfTag(tag);
+      if (slot >= low && slot < high) return tag;
+    }
+    return `${escapedName}%#${b}.${buckets}.0`;
+  });
 }
 
 /**
@@ -86,7 +199,10 @@ export class KeySpace {
  * every name): only read by the key-layout upgrade.
  */
 export function singleTagKeys(prefix: string, name: string): TaskKeys {
-  return Object.fromEntries(TASK_KEY_KINDS.map(([field, kind]) => [field, `{${prefix}}:${kind}:${name}`])) as unknown as TaskKeys;
+  const keys = Object.fromEntries(TASK_KEY_KINDS.map(([field, kind]) => [field, `{${prefix}}:${kind}:${name}`])) as unknown as TaskKeys;
+  keys.bucket = 0;
+  keys.wake = `{${prefix}}:wake:${name}`;
+  return keys;
 }
 
 /** Where a migration keeps the published scheduler's tasks it has taken but not yet finished moving. */

@@ -151,20 +151,25 @@ export class LegacyMigration {
       if (list) list.push(task);
       else byName.set(task.name, [task]);
     }
-    for (const [name, list] of byName) {
-      const keys = this.keys.forHandler(name);
+    for (const [name, all] of byName) {
       await this.names.register(name);
-      for (let i = 0; i < list.length; i += ADOPT_CHUNK) {
-        const chunk = list.slice(i, i + ADOPT_CHUNK);
-        await this.adoptScript.run(
-          this.port,
-          [keys.due, keys.attempts, keys.suspects, keys.claims, keys.dead, keys.deadInfo],
-          [name, this.keys.wakeChannel(name), publishCommandOf(this.port), ...chunk.flatMap((task) => [String(task.dueTimeMs), task.taskInfo, String(task.attemptsUsed)])],
-        );
-        await this.doneScript.run(this.port, [this.staging.moving, this.staging.movingUntil], [token, ...chunk.map((task) => task.member)]);
-      }
+      for (const list of byBucketOf(all, (task) => this.keys.bucketOf(task.taskInfo)).values()) await this.adoptBucket(token, name, list);
     }
     return tasks.length;
+  }
+
+  /** Adds taken tasks of one bucket of a name, and lets their members go once added. */
+  private async adoptBucket(token: string, name: string, list: LegacyTask[]): Promise<void> {
+    const keys = this.keys.forTask(name, list[0].taskInfo);
+    for (let i = 0; i < list.length; i += ADOPT_CHUNK) {
+      const chunk = list.slice(i, i + ADOPT_CHUNK);
+      await this.adoptScript.run(
+        this.port,
+        [keys.due, keys.attempts, keys.suspects, keys.claims, keys.dead, keys.deadInfo],
+        [name, keys.wake, publishCommandOf(this.port), ...chunk.flatMap((task) => [String(task.dueTimeMs), task.taskInfo, String(task.attemptsUsed)])],
+      );
+      await this.doneScript.run(this.port, [this.staging.moving, this.staging.movingUntil], [token, ...chunk.map((task) => task.member)]);
+    }
   }
 
   private warnUnmovable(id: string, { member, reason }: UnmovableMember): void {
@@ -225,4 +230,16 @@ export class LegacyMigration {
 /** A short stand-in for a member that may be megabytes long (unmovable ones are remembered). */
 function memberId(member: string): string {
   return createHash('sha1').update(member).digest('base64');
+}
+
+/** Items grouped by bucket. */
+function byBucketOf<T>(items: T[], bucketOf: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const bucket = bucketOf(item);
+    const list = groups.get(bucket);
+    if (list) list.push(item);
+    else groups.set(bucket, [item]);
+  }
+  return groups;
 }

@@ -43,15 +43,15 @@ export class OperatorScripts {
   private readonly pauseScript = new LuaScript('pause.lua');
   private readonly resumeScript = new LuaScript('resume.lua');
 
-  /** `keySpace` names each name's wake-up channel, which retry-dead and resume publish on. */
+  /** Each bucket's wake-up channel, which the scripts publish on (PUBLISH, or SPUBLISH on a cluster), comes with its TaskKeys; `_keySpace` is no longer needed. */
   constructor(
     private readonly port: RedisPort,
-    private readonly keySpace: KeySpace,
+    _keySpace?: KeySpace,
   ) {}
 
   /** The ARGV a publishing script takes about its wake-up: name, channel, publish command. */
-  private wakeArgs(name: string): string[] {
-    return [name, this.keySpace.wakeChannel(name), publishCommandOf(this.port)];
+  private wakeArgs(name: string, keys: TaskKeys): string[] {
+    return [name, keys.wake, publishCommandOf(this.port)];
   }
 
   /** Up to `limit` tasks of `state` after `position`. */
@@ -97,7 +97,7 @@ export class OperatorScripts {
 
   private async retryDead(keys: TaskKeys, name: string, selection: string[]): Promise<number> {
     const keyList = [keys.dead, keys.deadInfo, keys.due, keys.attempts, keys.suspects];
-    return Number(await this.retryDeadScript.run(this.port, keyList, [...this.wakeArgs(name), ...selection]));
+    return Number(await this.retryDeadScript.run(this.port, keyList, [...this.wakeArgs(name, keys), ...selection]));
   }
 
   /** Deletes up to `limit` of the oldest dead tasks (only those dead for `olderThanMs`, if given). */
@@ -113,7 +113,7 @@ export class OperatorScripts {
 
   /** Returns whether the name was paused before. */
   async resume(keys: TaskKeys, name: string): Promise<boolean> {
-    return Number(await this.resumeScript.run(this.port, [keys.paused, keys.due], this.wakeArgs(name))) === 1;
+    return Number(await this.resumeScript.run(this.port, [keys.paused, keys.due], this.wakeArgs(name, keys))) === 1;
   }
 
   /** How many tasks the dead set of `keys` holds. */

@@ -18,6 +18,14 @@ export interface SchedulerOptions {
    * (see acl-rule.ts) match these keys only. Default `"ajs:scheduler"`.
    */
   keyPrefix: string;
+  /**
+   * Buckets of each handler name: its tasks are split over this many hash tags (a task's bucket is
+   * FNV-1a of its taskInfo), so one busy name spreads over every master of a Redis Cluster. An integer
+   * from 1 to 256, or `"auto"`: the count recorded for the prefix, or at first use 1 on a standalone
+   * server and 12 on a cluster. The count is recorded in Redis; a node configured with another one
+   * refuses to start (change it with the offline re-bucketing, docs/buckets.md). Default `"auto"`.
+   */
+  buckets: number | 'auto';
   /** Handlers running at once on this node. Default `16`. */
   concurrency: number;
   /** Lease on a claimed task, renewed every third of it while the handler runs; a crashed node's tasks run elsewhere after it. Default `30000`. */
@@ -69,6 +77,7 @@ export interface SchedulerOptions {
 /** Defaults of every option. */
 export const DEFAULT_OPTIONS: Readonly<SchedulerOptions> = Object.freeze({
   keyPrefix: 'ajs:scheduler',
+  buckets: 'auto',
   concurrency: 16,
   leaseMs: 30_000,
   maxRetries: 3,
@@ -113,6 +122,7 @@ const CHECKS: Record<keyof SchedulerOptions, Check> = {
       ? undefined
       : 'a non-empty, well-formed string of at most 200 characters without "{", "}" or the glob characters * ? [ ] \\',
   concurrency: integer(1, 10_000),
+  buckets: (value) => (value === 'auto' || integer(1, 256)(value) === undefined ? undefined : '"auto" or an integer from 1 to 256'),
   leaseMs: integer(100, 24 * 3_600_000),
   maxRetries: integer(0, 1_000),
   retryDelayMs: integer(0, 30 * 24 * 3_600_000),

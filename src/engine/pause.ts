@@ -11,12 +11,15 @@ export async function pauseHandler(ctx: OperatorContext, name: string): Promise<
   // Listed by getStats even before its first task. The registry lives in another slot, so it is
   // written apart from the script, first (as for adds): a name is never paused unlisted.
   await ctx.names.register(name);
-  return ctx.scripts.pause(ctx.keys.forHandler(name));
+  // Every bucket has its own flag (claim.lua reads its bucket's): all are set; false only if all were.
+  const newly = await Promise.all(ctx.keys.allBuckets(name).map((keys) => ctx.scripts.pause(keys)));
+  return newly.some(Boolean);
 }
 
 /** Lifts the pause of `name` and wakes the listeners; returns false if it was not paused. */
 export async function resumeHandler(ctx: OperatorContext, name: string): Promise<boolean> {
   checkHandlerName(name);
   await ctx.ready('resumeHandler');
-  return ctx.scripts.resume(ctx.keys.forHandler(name), name);
+  const lifted = await Promise.all(ctx.keys.allBuckets(name).map((keys) => ctx.scripts.resume(keys, name)));
+  return lifted.some(Boolean);
 }

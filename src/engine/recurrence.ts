@@ -4,7 +4,7 @@
 // to the dead set) put an ended tick into the name's `advance` set in the same atomic step; this
 // file then computes its next tick and writes it with recurring-advance.lua, conditional on nothing
 // having changed. A crash between the two loses nothing: the entry waits for any node.
-import type { KeySpace } from './keys';
+import type { KeySpace, TaskKeys } from './keys';
 import type { NameRegistry } from './name-registry';
 import type { RedisPort } from './redis/redis-port';
 import { RecurringScripts, type AdvanceEntry } from './recurring-scripts';
@@ -31,8 +31,8 @@ export interface RecurrenceLogger {
   debug(...args: unknown[]): void;
 }
 
-/** Called when a script scheduled a tick that became the earliest of its name, `delayMs` from now. */
-export type OnScheduled = (name: string, delayMs: number) => void;
+/** Called when a script scheduled a tick that became the earliest of its bucket, `delayMs` from now. */
+export type OnScheduled = (name: string, bucket: number, delayMs: number) => void;
 
 /** Ended ticks read per advance round trip (SRANDMEMBER: racing nodes mostly take different ones). */
 const ADVANCE_BATCH = 500;
@@ -48,7 +48,8 @@ const CHUNK = 1_000;
 export class Recurrence {
   private readonly scripts: RecurringScripts;
   private readonly grids = new Map<string, ScheduleGrid>();
-  private readonly pending = new Set<string>();
+  /** "<bucket>\0<name>" -> (name, bucket) whose ended ticks are to be advanced. */
+  private readonly pending = new Map<string, { name: string; bucket: number }>();
   private readonly advancer = new SingleFlight(() => this.advancePending());
 
   constructor(
@@ -66,7 +67,7 @@ export class Recurrence {
    * changes nothing. Resolves to whether anything was written.
    */
   async upsert(name: string, grid: ScheduleGrid, taskInfo: string): Promise<boolean> {
-    const keys = this.keys.forHandler(name);
+    const keys = this.keys.forTask(name, taskInfo);
     for (let tries = 0; tries < MAX_UPSERT_TRIES; tries++) {
       const current = (await this.port.send(['HGET', keys.recurring, taskInfo], keys.recurring)) as string | null;
       const old = current ? (JSON.parse(current) as ScheduleRecord) : undefined;
@@ -85,7 +86,7 @@ export class Recurrence {
       await this.names.register(name);
       const result = await this.scripts.upsert(keys, name, taskInfo, current ?? '', JSON.stringify(record), firstDueMs);
       if (result.written) {
-        if (result.delayMs >= 0) this.onScheduled(name, result.delayMs);
+        if (result.delayMs >= 0) this.onScheduled(name, keys.bucket, result.delayMs);
         this.log.debug(`recurring task of "${name}" ${old ? 'rescheduled' : 'scheduled'} (${grid.key}); first tick due at ${new Date(firstDueMs).toISOString()}`);
         return true;
       }
@@ -93,10 +94,15 @@ export class Recurrence {
     throw new Error(`redis_scheduler: the schedule of a recurring task of "${name}" kept changing under concurrent addRecurringTask calls; try again`);
   }
 
-  /** Schedules the next tick of the ended ticks of these names, soon (once per burst of requests). */
-  advanceSoon(names: Iterable<string>): void {
-    for (const name of names) this.pending.add(name);
-    if (this.pending.size > 0) this.advancer.request();
+  /** Schedules the next tick of the ended ticks of one bucket of a name, soon (once per burst of requests). */
+  advanceSoon(name: string, bucket: number): void {
+    this.pending.set(`${bucket}\u0000${name}`, { name, bucket });
+    this.advancer.request();
+  }
+
+  /** Same for every bucket of these names (needs the bucket count). */
+  advanceAll(names: Iterable<string>): void {
+    for (const name of names) for (const keys of this.keys.allBuckets(name)) this.advanceSoon(name, keys.bucket);
   }
 
   /** Resolves when no advance is running or requested. */
@@ -110,32 +116,22 @@ export class Recurrence {
     return lists.flat();
   }
 
-  /** How many recurring tasks a name has, and how many of its ticks were coalesced so far. */
-  async counts(name: string): Promise<{ recurring: number; coalescedTicks: number }> {
-    const keys = this.keys.forHandler(name);
-    const [recurring, coalesced] = await Promise.all([
-      this.port.send(['HLEN', keys.recurring], keys.recurring),
-      this.port.send(['GET', keys.coalesced], keys.coalesced),
-    ]);
-    return { recurring: Number(recurring), coalescedTicks: Number(coalesced ?? 0) };
-  }
-
   // ---- advancing ----
 
   private async advancePending(): Promise<void> {
-    const names = [...this.pending];
+    const units = [...this.pending.values()];
     this.pending.clear();
     await Promise.all(
-      names.map((name) =>
-        this.advanceName(name).catch((err: unknown) => {
-          this.log.warn(`could not schedule the next recurring ticks of "${name}" (${(err as Error)?.message ?? String(err)}); trying again at the next claim`);
+      units.map(({ name, bucket }) =>
+        this.advanceBucket(name, bucket).catch((err: unknown) => {
+          this.log.warn(`could not schedule the next recurring ticks of "${name}" (${(err as Error)?.message ?? String(err)}); trying again at the next safety poll`);
         }),
       ),
     );
   }
 
-  private async advanceName(name: string): Promise<void> {
-    const keys = this.keys.forHandler(name);
+  private async advanceBucket(name: string, bucket: number): Promise<void> {
+    const keys = this.keys.forBucket(name, bucket);
     for (let round = 0; round < MAX_ROUNDS_PER_RUN; round++) {
       const members = ((await this.port.send(['SRANDMEMBER', keys.advance, String(ADVANCE_BATCH)], keys.advance)) as unknown[]).map(String);
       if (members.length === 0) return;
@@ -145,14 +141,14 @@ export class Recurrence {
       ])) as unknown as Array<Array<string | null>>;
       const entries = members.map((taskInfo, i) => this.nextTick(name, taskInfo, ticksValues[i] ?? '', records[i] ?? ''));
       const { applied, delayMs } = await this.scripts.advance(keys, name, entries);
-      if (delayMs >= 0) this.onScheduled(name, delayMs);
+      if (delayMs >= 0) this.onScheduled(name, bucket, delayMs);
       const coalesced = entries.reduce((sum, e) => sum + e.coalescedTicks, 0);
       if (coalesced > 0) {
         this.log.info(`${coalesced} tick(s) of "${name}" were coalesced into one later run each (a tick ran or retried past them, or no node ran them in time)`);
       }
       if (members.length < ADVANCE_BATCH || applied === 0) return;
     }
-    this.advanceSoon([name]);
+    this.advanceSoon(name, bucket);
   }
 
   /** The next tick of one ended tick: first grid point after the tick's start (see docs/recurring.md). */
@@ -196,7 +192,11 @@ export class Recurrence {
   // ---- listing ----
 
   private async listName(name: string): Promise<RecurringTask[]> {
-    const keys = this.keys.forHandler(name);
+    const lists = await Promise.all(this.keys.allBuckets(name).map((keys) => this.listBucket(name, keys)));
+    return lists.flat().sort((a, b) => (a.taskInfo < b.taskInfo ? -1 : a.taskInfo > b.taskInfo ? 1 : 0));
+  }
+
+  private async listBucket(name: string, keys: TaskKeys): Promise<RecurringTask[]> {
     const entries: Array<[string, string]> = [];
     let cursor = '0';
     do {

@@ -28,15 +28,15 @@ export class RecurringScripts {
   private readonly upsertScript = new LuaScript('recurring-upsert.lua');
   private readonly advanceScript = new LuaScript('recurring-advance.lua');
 
-  /** `keySpace` names each name's wake-up channel, which the scripts publish on (PUBLISH, or SPUBLISH on a cluster). */
+  /** Each bucket's wake-up channel, which the scripts publish on (PUBLISH, or SPUBLISH on a cluster), comes with its TaskKeys; `_keySpace` is no longer needed. */
   constructor(
     private readonly port: RedisPort,
-    private readonly keySpace: KeySpace,
+    _keySpace?: KeySpace,
   ) {}
 
   /** The ARGV a publishing script takes about its wake-up: name, channel, publish command. */
-  private wakeArgs(name: string): [string, string, string] {
-    return [name, this.keySpace.wakeChannel(name), publishCommandOf(this.port)];
+  private wakeArgs(name: string, keys: TaskKeys): [string, string, string] {
+    return [name, keys.wake, publishCommandOf(this.port)];
   }
 
   /** Replaces the schedule record `expected` ("" for none) by `record` and schedules its first tick. */
@@ -44,7 +44,7 @@ export class RecurringScripts {
     const reply = await this.upsertScript.run<number[]>(
       this.port,
       [keys.recurring, keys.ticks, keys.advance, keys.due, keys.claims, keys.attempts, keys.suspects],
-      [...this.wakeArgs(name), taskInfo, expected, record, String(firstDueMs)],
+      [...this.wakeArgs(name, keys), taskInfo, expected, record, String(firstDueMs)],
     );
     return { written: Number(reply[0]) === 1, delayMs: Number(reply[1] ?? -1) };
   }
@@ -55,7 +55,7 @@ export class RecurringScripts {
     const reply = await this.advanceScript.run<number[]>(
       this.port,
       [keys.recurring, keys.ticks, keys.advance, keys.due, keys.lease, keys.coalesced],
-      [...this.wakeArgs(name), ...args],
+      [...this.wakeArgs(name, keys), ...args],
     );
     return { applied: Number(reply[0]), delayMs: Number(reply[1]) };
   }

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { BucketCountError, BucketLayout } from './bucket-layout';
 import { ClaimLoop } from './claim-loop';
 import { warnIfEvictable } from './eviction-check';
 import { SecondsLikeDueTimeHint } from './due-time-hint';
-import { KeySpace } from './keys';
+import { KeySpace, type TaskKeys } from './keys';
 import { LegacyMigration, type LegacyMigrationCounts } from './legacy-migration';
 import { CONSOLE_LOGGER, type SchedulerLogger } from './logger';
 import { resolveOptions, type SchedulerOptions } from './options';
@@ -79,6 +80,7 @@ export class RedisScheduler {
   private readonly wake: WakeSubscriptions;
   private readonly legacy: LegacyMigration;
   private readonly recurrence: Recurrence;
+  private readonly layout: BucketLayout;
   private offReconnect?: () => void;
   /** Whether the node claims (between the start and the end of the shutdown). */
   private listening = false;
@@ -110,6 +112,7 @@ export class RedisScheduler {
     this.redis = createRedisPort(client, (message) => this.log.warn(message));
     this.scripts = new Scripts(this.redis, this.keys);
     this.names = new NameRegistry(this.redis, this.keys.names);
+    this.layout = new BucketLayout(this.redis, this.keys, this.options.buckets);
     this.legacy = new LegacyMigration(this.redis, this.keys, this.names, this.options, log);
     this.metrics = new SchedulerMetrics(() => this.getStats(), { recordRuns: this.options.metrics, processMetrics: this.options.processMetrics });
     this.ops = {
@@ -118,22 +121,29 @@ export class RedisScheduler {
       scripts: new OperatorScripts(this.redis, this.keys),
       names: this.names,
       maxTaskInfoBytes: this.options.maxTaskInfoBytes,
-      ready: (call) => waitForRedis(this.client, this.options.redisWaitMs, call),
+      ready: (call) => this.ready(call),
     };
-    this.recurrence = new Recurrence(this.redis, this.keys, this.names, log, (name, delayMs) => {
-      if (this.handlers.has(name)) this.loop.wakeWithin(delayMs);
+    this.recurrence = new Recurrence(this.redis, this.keys, this.names, log, (name, bucket, delayMs) => {
+      if (this.handlers.has(name)) this.loop.wakeBucket(name, bucket, delayMs);
     });
     const hooks = {
       onSlotFree: () => this.loop.onSlotFree(),
-      wakeWithin: (delayMs: number) => this.loop.wakeWithin(delayMs),
+      wakeBucket: (name: string, bucket: number, delayMs: number) => this.loop.wakeBucket(name, bucket, delayMs),
       isListening: () => this.listening,
-      onTicksEnded: (name: string) => this.recurrence.advanceSoon([name]),
+      onTicksEnded: (name: string, bucket: number) => this.recurrence.advanceSoon(name, bucket),
     };
     this.runner = new TaskRunner(this.scripts, this.keys, this.options, this.handlers, log, hooks, this.metrics);
     const isListening = () => this.listening;
     const advancer = this.recurrence;
-    this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening, advancer });
-    this.wake = new WakeSubscriptions(this.redis, this.keys, (message) => this.loop.onWakeMessage(message), (message) => this.log.warn(message));
+    const layout = this.layout;
+    this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, layout, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening, advancer });
+    this.wake = new WakeSubscriptions(
+      this.redis,
+      this.keys,
+      () => this.layout.ready(),
+      (message, name, bucket) => this.loop.onWakeMessage(message, name, bucket),
+      (message) => this.log.warn(message),
+    );
   }
 
   /** The options in force, defaults included. */
@@ -181,38 +191,51 @@ export class RedisScheduler {
 
   private async addTaskList(tasks: readonly TaskSpec[], call: string): Promise<void> {
     if (!Array.isArray(tasks)) throw new TypeError('redis_scheduler: addTasks expects an array of { name, dueTimeMs, taskInfo }');
-    // name -> chunks of flat (dueTimeMs, taskInfo) pairs, the way add.lua takes them
-    const chunksByName = new Map<string, AddChunk[]>();
+    const byName = new Map<string, TaskSpec[]>();
     for (const task of tasks) {
-      let chunks = chunksByName.get(task?.name);
-      if (chunks) {
+      let list = byName.get(task?.name);
+      if (list) {
         // The name passed every check with an earlier task of this call.
         this.checkTaskFields(task.dueTimeMs, task.taskInfo);
       } else {
         this.checkTask(task?.name, task?.dueTimeMs, task?.taskInfo);
-        chunksByName.set(task.name, (chunks = []));
+        byName.set(task.name, (list = []));
       }
+      list.push(task);
+      this.secondsHint.check(task.dueTimeMs, task.name);
+    }
+    await this.ready(call);
+    const writes: Array<Promise<void>> = [];
+    for (const [name, list] of byName) {
+      for (const [bucket, chunks] of this.chunksByBucket(list)) {
+        for (const chunk of chunks) {
+          // From the second chunk on, let the client send what is queued first, so Redis runs a chunk
+          // while this process encodes the next one instead of waiting for all of them.
+          if (writes.length > 0) await nextTurn();
+          const write = this.addChunk(name, bucket, chunk.pairs);
+          write.catch(() => undefined); // rejections are reported by Promise.all below, not as unhandled
+          writes.push(write);
+        }
+      }
+    }
+    await Promise.all(writes);
+  }
+
+  /** The tasks of one name by bucket, as chunks of flat (dueTimeMs, taskInfo) pairs, the way add.lua takes them. */
+  private chunksByBucket(tasks: TaskSpec[]): Map<number, AddChunk[]> {
+    const byBucket = new Map<number, AddChunk[]>();
+    for (const task of tasks) {
+      const bucket = this.keys.bucketOf(task.taskInfo);
+      let chunks = byBucket.get(bucket);
+      if (!chunks) byBucket.set(bucket, (chunks = []));
       let last = chunks.at(-1);
       if (!last || last.pairs.length >= 2 * ADD_CHUNK || last.chars + task.taskInfo.length > ADD_CHUNK_CHARS) {
         chunks.push((last = { pairs: [], chars: 0 }));
       }
       last.pairs.push(String(task.dueTimeMs), task.taskInfo);
       last.chars += task.taskInfo.length;
-      this.secondsHint.check(task.dueTimeMs, task.name);
     }
-    await waitForRedis(this.client, this.options.redisWaitMs, call);
-    const writes: Array<Promise<void>> = [];
-    for (const [name, chunks] of chunksByName) {
-      for (const chunk of chunks) {
-        // From the second chunk on, let the client send what is queued first, so Redis runs a chunk
-        // while this process encodes the next one instead of waiting for all of them.
-        if (writes.length > 0) await nextTurn();
-        const write = this.addChunk(name, chunk.pairs);
-        write.catch(() => undefined); // rejections are reported by Promise.all below, not as unhandled
-        writes.push(write);
-      }
-    }
-    await Promise.all(writes);
+    return byBucket;
   }
 
   /**
@@ -223,8 +246,8 @@ export class RedisScheduler {
   async removeTask(name: string, taskInfo: string): Promise<boolean> {
     checkHandlerName(name);
     checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
-    await waitForRedis(this.client, this.options.redisWaitMs, 'removeTask');
-    const found = await this.scripts.remove(this.keys.forHandler(name), name, taskInfo);
+    await this.ready('removeTask');
+    const found = await this.scripts.remove(this.keys.forTask(name, taskInfo), name, taskInfo);
     this.runner.cancel(name, taskInfo);
     return found;
   }
@@ -234,6 +257,7 @@ export class RedisScheduler {
    * once, whatever migrateLegacyTasks says; safe beside other nodes doing the same (docs/upgrading.md).
    */
   async migrateLegacyTasks(): Promise<LegacyMigrationCounts> {
+    await this.layout.ready();
     return this.legacy.migrate();
   }
 
@@ -249,14 +273,14 @@ export class RedisScheduler {
     const grid = parseSchedule(schedule);
     checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
     this.checkKnownHandler(name);
-    await waitForRedis(this.client, this.options.redisWaitMs, 'addRecurringTask');
+    await this.ready('addRecurringTask');
     return this.recurrence.upsert(name, grid, taskInfo);
   }
 
   /** The recurring tasks of `name`, or of every name: schedule, next due time, last run and outcome. */
   async getRecurringTasks(name?: string): Promise<RecurringTask[]> {
     if (name !== undefined) checkHandlerName(name);
-    await waitForRedis(this.client, this.options.redisWaitMs, 'getRecurringTasks');
+    await this.ready('getRecurringTasks');
     if (name !== undefined) return this.recurrence.list([name]);
     return this.recurrence.list([...new Set([...(await this.names.list()), ...this.handlers.keys()])].sort());
   }
@@ -283,14 +307,22 @@ export class RedisScheduler {
    * retries, next due time, pause. One script per name, whatever the backlog.
    */
   async getStats(): Promise<HandlerStats[]> {
-    await waitForRedis(this.client, this.options.redisWaitMs, 'getStats');
+    await this.ready('getStats');
     const names = new Set<string>([...(await this.names.list()), ...this.handlers.keys()]);
-    return Promise.all(
+    const stats = await Promise.all(
       [...names].sort().map(async (name) => {
-        const [counts, recurring] = await Promise.all([this.scripts.stats(this.keys.forHandler(name)), this.recurrence.counts(name)]);
-        return inspection.statsOf(name, counts, this.handlers.has(name), recurring);
+        const counts = await Promise.all(this.keys.allBuckets(name).map((keys) => this.scripts.stats(keys)));
+        return inspection.statsOf(name, inspection.sumCounts(counts), this.handlers.has(name));
       }),
     );
+    await this.names.forget(stats.filter((s) => !s.handledHere && inspection.isEmpty(s)).map((s) => s.name), (name) => this.nameIsEmpty(name));
+    return stats;
+  }
+
+  /** Whether no bucket of `name` holds anything (a task in any state, a schedule, a pause). */
+  private async nameIsEmpty(name: string): Promise<boolean> {
+    const counts = await Promise.all(this.keys.allBuckets(name).map((keys) => this.scripts.stats(keys)));
+    return inspection.isEmpty(inspection.statsOf(name, inspection.sumCounts(counts), false));
   }
 
   /**
@@ -347,14 +379,26 @@ export class RedisScheduler {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_DEAD_TASKS_LIMIT) {
       throw new RangeError(`redis_scheduler: getDeadTasks limit must be an integer from 1 to ${MAX_DEAD_TASKS_LIMIT}, received ${String(limit)}`);
     }
-    await waitForRedis(this.client, this.options.redisWaitMs, 'getDeadTasks');
-    const keys = this.keys.forHandler(name);
-    const members = (await this.redis.send(['ZRANGE', keys.dead, '0', String(limit - 1)], keys.dead)) as string[];
-    if (members.length === 0) return [];
+    await this.ready('getDeadTasks');
+    const perBucket = await Promise.all(this.keys.allBuckets(name).map((keys) => this.oldestDead(keys, limit)));
+    return perBucket
+      .flat()
+      .sort((a, b) => a.diedAtMs - b.diedAtMs || inspection.compareMembers(a.taskInfo, b.taskInfo))
+      .slice(0, limit)
+      .map(({ sortMs: _sortMs, ...task }) => task);
+  }
+
+  /** The oldest dead tasks of one bucket (most `limit`), with their death time as scored. */
+  private async oldestDead(keys: TaskKeys, limit: number): Promise<Array<DeadTask & { sortMs: number }>> {
+    // WITHSCORES replies are flat (RESP2) or pairs (RESP3), depending on the client.
+    const flat = ((await this.redis.send(['ZRANGE', keys.dead, '0', String(limit - 1), 'WITHSCORES'], keys.dead)) as unknown[]).flat();
+    if (flat.length === 0) return [];
+    const members = flat.filter((_, i) => i % 2 === 0).map(String);
     const infos = (await this.redis.send(['HMGET', keys.deadInfo, ...members], keys.deadInfo)) as Array<string | null>;
     return members.map((taskInfo, i) => {
       const info = JSON.parse(infos[i] ?? '{}') as Partial<DeadTask>;
-      return { taskInfo, error: String(info.error ?? ''), attempts: Number(info.attempts ?? 0), diedAtMs: Number(info.diedAtMs ?? 0) };
+      const sortMs = Number(flat[2 * i + 1]);
+      return { taskInfo, error: String(info.error ?? ''), attempts: Number(info.attempts ?? 0), diedAtMs: Number(info.diedAtMs ?? sortMs), sortMs };
     });
   }
 
@@ -379,24 +423,31 @@ export class RedisScheduler {
     checkTaskInfo(taskInfo, this.options.maxTaskInfoBytes);
   }
 
-  /** Adds tasks of one name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
-  private async addChunk(name: string, pairs: string[]): Promise<void> {
+  /** Adds tasks of one bucket of a name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
+  private async addChunk(name: string, bucket: number, pairs: string[]): Promise<void> {
     await this.names.register(name);
-    const delayMs = await this.scripts.add(this.keys.forHandler(name), name, pairs);
+    const delayMs = await this.scripts.add(this.keys.forBucket(name, bucket), name, pairs);
     this.metrics.tasksAdded(name, pairs.length / 2);
-    if (delayMs >= 0 && this.handlers.has(name)) this.loop.wakeWithin(delayMs);
+    if (delayMs >= 0 && this.handlers.has(name)) this.loop.wakeBucket(name, bucket, delayMs);
+  }
+
+  /** Waits for Redis (up to redisWaitMs) before the first command of `call`, then for the bucket count (once). */
+  private async ready(call: string): Promise<void> {
+    await waitForRedis(this.client, this.options.redisWaitMs, call);
+    await this.layout.ready();
   }
 
   // ---- start and stop ----
 
   private readonly onReconnect = (): void => {
     this.log.debug('connection ready: claiming at once');
-    this.loop.request();
+    this.loop.requestFull();
   };
 
   /** Queues one transition towards what the last start()/stop() asked for; resolves when it is reached. */
   private converge(): Promise<void> {
-    this.transitions = this.transitions.then(async () => {
+    // A refused start (bucket count) rejects its caller only: later calls still run.
+    this.transitions = this.transitions.catch(() => undefined).then(async () => {
       if (this.wanted && !this.listening) await this.open();
       else if (!this.wanted && this.listening) await this.shutdown();
     });
@@ -404,6 +455,19 @@ export class RedisScheduler {
   }
 
   private async open(): Promise<void> {
+    // A node whose bucket count disagrees with the one recorded in Redis refuses to start; while Redis
+    // is unreachable the check goes on in the claim loop, which claims nothing until it passes.
+    let refusal: unknown;
+    await waitAtMost(
+      this.layout.ready().catch((err: unknown) => {
+        if (err instanceof BucketCountError) refusal = err;
+      }),
+      START_STEP_MS,
+    );
+    if (refusal) {
+      this.wanted = false;
+      throw refusal;
+    }
     this.listening = true;
     this.offReconnect = this.redis.onReconnect(this.onReconnect);
     this.runner.startRenewing();

@@ -66,6 +66,10 @@ export interface NameCounts {
   nextDueMs: number;
   /** When the name was paused (Unix ms); -1 when it is not paused. */
   pausedAtMs: number;
+  /** Recurring tasks. */
+  recurring: number;
+  /** Recurring ticks coalesced into a later run so far. */
+  coalescedTicks: number;
 }
 
 /** A task held under a claim token, as the token-checking scripts take it. */
@@ -95,15 +99,15 @@ export class Scripts {
   private readonly releaseClaimScript = new LuaScript('release-claim.lua');
   private readonly statsScript = new LuaScript('stats.lua');
 
-  /** `keySpace` names each name's wake-up channel, which the scripts publish on (PUBLISH, or SPUBLISH on a cluster). */
+  /** Each bucket's wake-up channel, which the scripts publish on (PUBLISH, or SPUBLISH on a cluster), comes with its TaskKeys; `_keySpace` is no longer needed. */
   constructor(
     private readonly port: RedisPort,
-    private readonly keySpace: KeySpace,
+    _keySpace?: KeySpace,
   ) {}
 
   /** The ARGV a publishing script takes about its wake-up: name, channel, publish command. */
-  private wakeArgs(name: string): [string, string, string] {
-    return [name, this.keySpace.wakeChannel(name), publishCommandOf(this.port)];
+  private wakeArgs(name: string, keys: TaskKeys): [string, string, string] {
+    return [name, keys.wake, publishCommandOf(this.port)];
   }
 
   /**
@@ -112,7 +116,7 @@ export class Scripts {
    */
   async add(keys: TaskKeys, name: string, pairs: string[]): Promise<number> {
     const keyList = [keys.due, keys.attempts, keys.suspects, keys.claims, keys.dead, keys.deadInfo];
-    return Number(await this.addScript.run(this.port, keyList, [...this.wakeArgs(name), ...pairs]));
+    return Number(await this.addScript.run(this.port, keyList, [...this.wakeArgs(name, keys), ...pairs]));
   }
 
   /**
@@ -144,12 +148,12 @@ export class Scripts {
 
   /** After a claim whose reply was lost: hands back what it leased, without using an attempt. */
   async releaseClaim(keys: TaskKeys, name: string, token: string): Promise<number> {
-    return Number(await this.releaseClaimScript.run(this.port, [keys.due, keys.lease, keys.claims], [token, ...this.wakeArgs(name)]));
+    return Number(await this.releaseClaimScript.run(this.port, [keys.due, keys.lease, keys.claims], [token, ...this.wakeArgs(name, keys)]));
   }
 
   /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
   async complete<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<T[]> {
-    const args: string[] = this.wakeArgs(name);
+    const args: string[] = this.wakeArgs(name, keys);
     for (const h of held) args.push(h.taskInfo, h.token);
     const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due, keys.recurring, keys.ticks, keys.advance], args);
     return refused.map((position) => held[Number(position) - 1]);
@@ -174,7 +178,7 @@ export class Scripts {
         error,
         String(maxAttempts),
         String(Math.round(retryDelayMs)),
-        ...this.wakeArgs(name),
+        ...this.wakeArgs(name, keys),
         ...retentionArgs(deadRetention),
       ],
     );
@@ -195,13 +199,13 @@ export class Scripts {
 
   /** Hands leased tasks back under their due time without using an attempt; returns how many. */
   async release(keys: TaskKeys, name: string, held: Array<HeldClaim & { dueTimeMs: number }>): Promise<number> {
-    const args = [...this.wakeArgs(name), ...held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)])];
+    const args = [...this.wakeArgs(name, keys), ...held.flatMap((h) => [h.taskInfo, h.token, String(h.dueTimeMs)])];
     return Number(await this.releaseScript.run(this.port, [keys.due, keys.lease, keys.claims], args));
   }
 
   /** Cancels a task in every state, dead included (a running one's holder is told at once); ends a recurring task's recurrence; returns whether it was found. */
   async remove(keys: TaskKeys, name: string, taskInfo: string): Promise<boolean> {
-    const [, channel, publish] = this.wakeArgs(name);
+    const [, channel, publish] = this.wakeArgs(name, keys);
     const keyList = [keys.due, keys.claims, keys.attempts, keys.suspects, keys.dead, keys.deadInfo, keys.recurring, keys.ticks, keys.advance];
     const reply = await this.removeScript.run(this.port, keyList, [taskInfo, channel, publish]);
     return Number(reply) === 1;
@@ -209,10 +213,10 @@ export class Scripts {
 
   /** The figures of one name, each task counted once. */
   async stats(keys: TaskKeys): Promise<NameCounts> {
-    const keyList = [keys.due, keys.lease, keys.claims, keys.dead, keys.attempts, keys.paused];
+    const keyList = [keys.due, keys.lease, keys.claims, keys.dead, keys.attempts, keys.paused, keys.recurring, keys.coalesced];
     const reply = (await this.statsScript.run<unknown[]>(this.port, keyList, [])).map(Number);
-    const [scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs] = reply;
-    return { scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs };
+    const [scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs, recurring, coalescedTicks] = reply;
+    return { scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs, recurring, coalescedTicks };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { KeySpace } from './keys';
 import type { SchedulerOptions } from './options';
 import { FailOutcome, type ClaimedTask, type Scripts } from './scripts';
-import { abortTask, groupByName, signalOf, type HeldTask } from './held-task';
+import { abortTask, groupByBucket, retentionPerBucket, signalOf, type HeldTask } from './held-task';
 import { SingleFlight } from './single-flight';
 import { describeTask } from './describe';
 import { errorMessage, errorText } from './errors';
@@ -13,12 +13,12 @@ import type { TaskContext, TaskHandler } from '../interfaces/redis_scheduler/bet
 export interface RunnerHooks {
   /** A slot became free (or a suspect ended): claim again if there is work. */
   onSlotFree(): void;
-  /** A retry of a handled name is due in `delayMs`. */
-  wakeWithin(delayMs: number): void;
+  /** A retry in bucket `bucket` of a handled name is due in `delayMs`. */
+  wakeBucket(name: string, bucket: number, delayMs: number): void;
   /** Whether the node is listening (else a failed acknowledgement is not retried). */
   isListening(): boolean;
-  /** Tasks of `name` ended (acknowledged, or dead): a recurring one's next tick is to be scheduled. */
-  onTicksEnded(name: string): void;
+  /** Tasks of a bucket of `name` ended (acknowledged, or dead): a recurring one's next tick is to be scheduled. */
+  onTicksEnded(name: string, bucket: number): void;
 }
 
 const MAX_ERROR_CHARS = 4_096;
@@ -68,8 +68,8 @@ export class TaskRunner {
   }
 
   /** Starts a claimed task's handler; `isolated`: a suspect, run alone (nothing else is claimed meanwhile). */
-  run(task: ClaimedTask, name: string, isolated: boolean): void {
-    const held: HeldTask = { ...task, name, succeeded: false, cancelled: false };
+  run(task: ClaimedTask, name: string, bucket: number, isolated: boolean): void {
+    const held: HeldTask = { ...task, name, bucket, succeeded: false, cancelled: false };
     // An earlier run of this task still going on here lost its lease (this node stalled past it).
     const earlier = this.held.get(name)?.get(task.taskInfo);
     if (earlier) this.loseLease(earlier);
@@ -138,9 +138,9 @@ export class TaskRunner {
       abortTask(task, new Error('redis_scheduler: the node is shutting down; the task was handed back'));
     }
     await Promise.all(
-      [...groupByName(tasks)].map(async ([name, list]) => {
+      groupByBucket(tasks).map(async ({ name, bucket, tasks: list }) => {
         try {
-          const count = await this.scripts.release(this.keys.forHandler(name), name, list);
+          const count = await this.scripts.release(this.keys.forBucket(name, bucket), name, list);
           if (count > 0) this.log.info(`handed ${count} task(s) of "${name}" back`);
         } catch (err) {
           this.log.error(`could not hand ${list.length} task(s) of "${name}" back (${errorMessage(err)}); they run again after their lease`);
@@ -244,15 +244,16 @@ export class TaskRunner {
     const error = errorText(failure).slice(0, MAX_ERROR_CHARS);
     const where = `task ${describeTask(task.name, task.taskInfo)} failed (attempt ${task.attempt}/${this.maxAttempts}): ${errorMessage(failure)}`;
     try {
-      const keys = this.keys.forHandler(task.name);
-      const outcome = await this.scripts.fail(keys, task.name, task, error, this.maxAttempts, delayMs, this.options.deadRetention);
+      const keys = this.keys.forBucket(task.name, task.bucket);
+      const retention = retentionPerBucket(this.options.deadRetention, this.keys.buckets);
+      const outcome = await this.scripts.fail(keys, task.name, task, error, this.maxAttempts, delayMs, retention);
       if (outcome === FailOutcome.Retry) {
         this.log.warn(`${where}; retry in ${delayMs} ms`);
-        if (this.handlers.has(task.name)) this.hooks.wakeWithin(delayMs);
+        if (this.handlers.has(task.name)) this.hooks.wakeBucket(task.name, task.bucket, delayMs);
         return 'retry';
       } else if (outcome === FailOutcome.Dead) {
         this.log.error(`${where}; no attempts left: moved to the dead set`);
-        this.hooks.onTicksEnded(task.name);
+        this.hooks.onTicksEnded(task.name, task.bucket);
         return 'dead';
       } else if (outcome === FailOutcome.Detached) {
         this.log.warn(`${where}; not retried: the task was removed or re-added meanwhile`);
@@ -267,15 +268,15 @@ export class TaskRunner {
     return 'failure';
   }
 
-  /** Acknowledges every ended task queued so far, one script call per name. */
+  /** Acknowledges every ended task queued so far, one script call per bucket of a name. */
   private async flushAcks(): Promise<void> {
     const batch = this.ackQueue.splice(0);
     await Promise.all(
-      [...groupByName(batch)].map(async ([name, tasks]) => {
+      groupByBucket(batch).map(async ({ name, bucket, tasks }) => {
         try {
-          const refused = await this.scripts.complete(this.keys.forHandler(name), name, tasks);
+          const refused = await this.scripts.complete(this.keys.forBucket(name, bucket), name, tasks);
           if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
-          this.hooks.onTicksEnded(name);
+          this.hooks.onTicksEnded(name, bucket);
           for (const task of tasks) this.untrack(task);
         } catch (err) {
           this.requeueAcks(name, tasks, err);
@@ -301,10 +302,9 @@ export class TaskRunner {
   /** Extends the lease of every task this node holds; aborts the handlers whose lease is lost or task removed. */
   private async renewLeases(): Promise<void> {
     await Promise.all(
-      [...this.held].map(async ([name, tasks]) => {
-        const list = [...tasks.values()];
+      groupByBucket([...this.held.values()].flatMap((tasks) => [...tasks.values()])).map(async ({ name, bucket, tasks: list }) => {
         try {
-          const { lost, cancelled } = await this.scripts.renew(this.keys.forHandler(name), this.options.leaseMs, list);
+          const { lost, cancelled } = await this.scripts.renew(this.keys.forBucket(name, bucket), this.options.leaseMs, list);
           for (const task of lost) this.loseLease(task);
           for (const task of cancelled) this.markCancelled(task);
         } catch (err) {

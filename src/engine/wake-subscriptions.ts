@@ -1,51 +1,75 @@
 import type { KeySpace } from './keys';
-import type { MessageListener, RedisPort } from './redis/redis-port';
+import type { RedisPort } from './redis/redis-port';
+
+/** Receives a wake-up message with the (name, bucket) whose channel carried it. */
+export type BucketMessageListener = (message: string, name: string, bucket: number) => void;
 
 /**
- * The wake-up channels this node listens to: one per handled name, in that name's slot (sharded
- * pub/sub on a cluster, where add.lua SPUBLISHes; ordinary pub/sub on a standalone server).
- * Changes are applied one at a time, in order; none rejects (a failure is logged, the safety poll
- * stands in for the lost wake-ups).
+ * The wake-up channels this node listens to: one per bucket of each handled name, in that bucket's
+ * slot (sharded pub/sub on a cluster, where the scripts SPUBLISH; ordinary pub/sub on a standalone
+ * server). Changes are applied one at a time, in order; none rejects (a failure is logged, the
+ * safety poll stands in for the lost wake-ups).
  */
 export class WakeSubscriptions {
-  private readonly names = new Set<string>();
+  /** name -> its channels */
+  private readonly channels = new Map<string, string[]>();
   private queue: Promise<void> = Promise.resolve();
 
+  /** `ready` resolves once the bucket count is known (see bucket-layout.ts). */
   constructor(
     private readonly port: RedisPort,
     private readonly keys: KeySpace,
-    private readonly onMessage: MessageListener,
+    private readonly ready: () => Promise<void>,
+    private readonly onMessage: BucketMessageListener,
     private readonly warn: (message: string) => void,
   ) {}
 
   /** Listens to the channels of these names; resolves once done (or failed). */
   add(names: Iterable<string>): Promise<void> {
     return this.enqueue(async () => {
-      for (const name of names) {
-        if (this.names.has(name)) continue;
-        this.names.add(name);
-        try {
-          await this.port.subscribe(this.keys.wakeChannel(name), this.onMessage);
-        } catch (err) {
-          this.names.delete(name);
-          this.warn(`could not subscribe to wake-ups of "${name}" (${messageOf(err)}); the safety poll stands in`);
+      const list = [...names].filter((name) => !this.channels.has(name));
+      if (list.length === 0) return;
+      try {
+        await this.ready();
+      } catch (err) {
+        this.warn(`could not subscribe to wake-ups (${messageOf(err)}); the safety poll stands in`);
+        return;
+      }
+      for (const name of list) {
+        if (this.channels.has(name)) continue;
+        const buckets = this.keys.allBuckets(name);
+        this.channels.set(
+          name,
+          buckets.map((keys) => keys.wake),
+        );
+        const results = await Promise.allSettled(
+          buckets.map((keys) => this.port.subscribe(keys.wake, (message) => this.onMessage(message, name, keys.bucket))),
+        );
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) {
+          this.channels.delete(name);
+          this.warn(`could not subscribe to wake-ups of "${name}" (${messageOf(failed.reason)}); the safety poll stands in`);
         }
       }
     });
   }
 
-  /** Stops listening to the channel of `name`. */
+  /** Stops listening to the channels of `name`. */
   remove(name: string): Promise<void> {
     return this.enqueue(async () => {
-      if (!this.names.delete(name)) return;
-      await this.port.unsubscribe(this.keys.wakeChannel(name)).catch((err: unknown) => this.warn(`unsubscribing "${name}": ${messageOf(err)}`));
+      const channels = this.channels.get(name);
+      if (!channels) return;
+      this.channels.delete(name);
+      for (const channel of channels) {
+        await this.port.unsubscribe(channel).catch((err: unknown) => this.warn(`unsubscribing "${name}": ${messageOf(err)}`));
+      }
     });
   }
 
   /** Stops listening to every channel and closes the pub/sub connection. */
   close(): Promise<void> {
     return this.enqueue(async () => {
-      this.names.clear();
+      this.channels.clear();
       await this.port.close().catch((err: unknown) => this.warn(`closing the subscriber: ${messageOf(err)}`));
     });
   }

@@ -26,6 +26,7 @@ const BAD_OPTION_VALUES: Record<keyof SchedulerOptions, unknown[]> = {
   keyPrefix: [null, 0, NaN, {}, [], true, '', '{x}', 'a}b', 'k'.repeat(201)],
   retryBackoff: [null, 0, NaN, '', 'Fixed', 'linear', '🎉', {}, true],
   allowUnknownHandlers: [null, 0, 1, NaN, '', 'true', 'false', {}, []],
+  buckets: [...BAD_NUMBERS, 0, 257, 'Auto', 'auto ', '12'],
   concurrency: BAD_NUMBERS,
   leaseMs: [...BAD_NUMBERS, 0, 99],
   maxRetries: BAD_NUMBERS,

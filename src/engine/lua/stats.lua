@@ -8,8 +8,11 @@
   KEYS[4] dead      ZSET    taskInfo -> time it was given up
   KEYS[5] attempts  HASH    taskInfo -> attempts already used (tasks on a retry)
   KEYS[6] paused    STRING  present while the name is paused: the pause time (Unix ms)
+  KEYS[7] recurring HASH    taskInfo -> schedule of a recurring task
+  KEYS[8] coalesced STRING  counter of coalesced recurring ticks
 
-  Returns { scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs }:
+  Returns { scheduled, running, dead, overdue, oldestOverdueMs, retrying, nextDueMs, pausedAtMs,
+    recurring, coalescedTicks } of one bucket (the engine sums the buckets of a name):
     running: live leases of the tasks' current runs;
     scheduled: due entries, plus expired leases of current runs (their holder stopped: the next
       claim re-queues them or gives them up);
@@ -19,7 +22,8 @@
     oldestOverdueMs: now minus the earliest due time among them, 0 when nothing is overdue;
     retrying: tasks that have used attempts (waiting for a retry or running one);
     nextDueMs: earliest due time (Unix ms) of the due entries, or -1 when there are none;
-    pausedAtMs: when the name was paused, or -1.
+    pausedAtMs: when the name was paused, or -1;
+    recurring: recurring tasks (HLEN); coalescedTicks: the coalesced-tick counter.
   Reads only. Every figure is a cardinality, a count over a score range or the head of a sorted
   set, except the walk of the lease set, which holds running tasks only (at most the nodes' total
   concurrency): the cost does not grow with the backlog.
@@ -60,4 +64,6 @@ return {
   redis.call('HLEN', attempts),
   nextDueMs,
   tonumber(redis.call('GET', paused) or -1),
+  redis.call('HLEN', KEYS[7]),
+  tonumber(redis.call('GET', KEYS[8]) or 0),
 }
