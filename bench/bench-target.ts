@@ -33,9 +33,9 @@ export async function connectBenchTarget(target: BenchTarget): Promise<BenchConn
 /** Whether this engine has the `buckets` option (issue 9); before it, a bucket count is not passed. */
 export const BUCKETS_SUPPORTED = Object.hasOwn(DEFAULT_OPTIONS, 'buckets');
 
-/** The engine's default bucket count, when it has one. */
-export function defaultBuckets(): number | undefined {
-  return BUCKETS_SUPPORTED ? (DEFAULT_OPTIONS as unknown as { buckets: number }).buckets : undefined;
+/** The engine's default bucket setting (a count, or "auto"), when it has one. */
+export function defaultBuckets(): number | string | undefined {
+  return BUCKETS_SUPPORTED ? (DEFAULT_OPTIONS as unknown as { buckets: number | string }).buckets : undefined;
 }
 
 /**
