@@ -11,7 +11,7 @@ const ROOT = path.join(__dirname, '..');
 const CLIENTS = ['node-redis-6', 'node-redis-4', 'ioredis'];
 const TOPOLOGIES = ['standalone', 'cluster'];
 const CONTRACT_FILES = ['redis-port', 'module', 'multi-node', 'key-layout-upgrade'].map((f) => `dist/test/${f}.test.js`);
-const CLUSTER_FILES = ['failover', 'slot-migration'].map((f) => `dist/test/cluster/${f}.test.js`);
+const CLUSTER_FILES = ['buckets', 'failover', 'slot-migration'].map((f) => `dist/test/cluster/${f}.test.js`);
 
 /** Runs scripts/test.js on `files` with `env`, streaming its output; resolves to its counts. */
 function runSuite(label, env, files) {

@@ -16,13 +16,14 @@ import {
   type TaskContext,
 } from '@ajs/redis_scheduler/beta';
 import { RedisScheduler } from '../src/engine/scheduler';
-import { KeySpace } from '../src/engine/keys';
+import { recordedKeySpace } from './support/recorded-keys';
 import { createRedisPort } from '../src/engine/redis/detect-client';
 import { scanKeys } from './support/scan-keys';
 import { eventually } from './support/nodes';
 import { MODULE_OPTIONS } from './support/module-options';
 
-const keys = new KeySpace(MODULE_OPTIONS.keyPrefix!);
+/** The module's key space, with the bucket count it recorded (1 standalone, 12 on a cluster). */
+const keysNow = async () => recordedKeySpace(createRedisPort(await GetClient()), MODULE_OPTIONS.keyPrefix!);
 const maxAttempts = 1 + 3; // default maxRetries
 
 /** A handler that records every run; `behaviour` decides what each run does. */
@@ -43,16 +44,16 @@ async function send(key: string, ...args: string[]): Promise<unknown> {
 }
 
 async function dueScore(name: string, taskInfo: string): Promise<number | null> {
-  const score = await send(keys.forHandler(name).due, 'ZSCORE', taskInfo);
+  const score = await send((await keysNow()).forTask(name, taskInfo).due, 'ZSCORE', taskInfo);
   return score === null ? null : Number(score);
 }
 
 async function isLeased(name: string, taskInfo: string): Promise<boolean> {
-  return (await send(keys.forHandler(name).lease, 'ZSCORE', taskInfo)) !== null;
+  return (await send((await keysNow()).forTask(name, taskInfo).lease, 'ZSCORE', taskInfo)) !== null;
 }
 
 async function attemptsUsed(name: string, taskInfo: string): Promise<unknown> {
-  return send(keys.forHandler(name).attempts, 'HGET', taskInfo);
+  return send((await keysNow()).forTask(name, taskInfo).attempts, 'HGET', taskInfo);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -177,7 +178,7 @@ describe('redis_scheduler@beta through the AntelopeJS runtime', function () {
   });
 
   it('serves a handler registered after enableListener, for a task added before it', async () => {
-    await send(keys.forHandler('late-handler').due, 'ZADD', String(Date.now()), 'waiting');
+    await send((await keysNow()).forTask('late-handler', 'waiting').due, 'ZADD', String(Date.now()), 'waiting');
     const { runs, handler } = recorder();
     setHandler('late-handler', handler);
     await eventually(() => runs.length === 1, 5_000, 'the late handler to be served');

@@ -1,6 +1,6 @@
 // Several scheduler nodes as separate OS processes on one private redis-server.
 import assert from 'node:assert/strict';
-import { KeySpace } from '../src/engine/keys';
+import { recordedKeySpace } from './support/recorded-keys';
 import { createRedisPort } from '../src/engine/redis/detect-client';
 import { RedisScheduler } from '../src/engine/scheduler';
 import { connectTarget, targetFromEnv, type TestConnection } from './support/redis-target';
@@ -93,8 +93,9 @@ describe(`several node processes (${target.client}, ${target.topology})`, functi
     const killedAtMs = Date.now();
     // the victim's leases are the claims on tasks it started: the only ones allowed to run twice
     const startedOnVictim = new Set(victim.starts.map((s) => s.taskInfo));
-    const claimsKey = new KeySpace(keyPrefix).forHandler('work').claims;
-    const claims = hashFields(await createRedisPort(connection.client).send(['HGETALL', claimsKey], claimsKey));
+    const port = createRedisPort(connection.client);
+    const claims: string[] = [];
+    for (const { claims: key } of (await recordedKeySpace(port, keyPrefix)).allBuckets('work')) claims.push(...hashFields(await port.send(['HGETALL', key], key)));
     const inFlight = claims.filter((t) => startedOnVictim.has(t));
     assert.ok(inFlight.length > 0, 'the victim held no lease when killed');
 

@@ -2,7 +2,7 @@
 // family detection, routing by key, sharded or plain wake-ups from add.lua, NOSCRIPT fallback,
 // reconnect events, and close().
 import assert from 'node:assert/strict';
-import { KeySpace } from '../src/engine/keys';
+import { KeySpace, keyNamesOf } from '../src/engine/keys';
 import { createRedisPort } from '../src/engine/redis/detect-client';
 import { publishCommandOf, type RedisPort } from '../src/engine/redis/redis-port';
 import { RedisScheduler } from '../src/engine/scheduler';
@@ -87,7 +87,7 @@ describe(`Redis port (${target.client}, ${target.topology})`, function () {
     await scripts.add(keys.forHandler(NAMES[1]), NAMES[1], ['-1', 'earlier']);
     await eventually(() => received.length === NAMES.length + 1, 5_000, 'the wake-up of a name still subscribed');
     assert.match(received.at(-1)!, new RegExp(` ${NAMES[1]}$`));
-    for (const name of NAMES) for (const key of Object.values(keys.forHandler(name))) await port.send(['DEL', key], key);
+    for (const name of NAMES) for (const key of keyNamesOf(keys.forHandler(name))) await port.send(['DEL', key], key);
   });
 
   it('wakes a listening engine when another one adds a task (the safety poll is 10 minutes away)', async () => {
@@ -105,7 +105,7 @@ describe(`Redis port (${target.client}, ${target.topology})`, function () {
       await listener.stop();
     }
     const space = new KeySpace(keyPrefix);
-    for (const key of [space.names, ...NAMES.flatMap((name) => Object.values(space.forHandler(name)))]) await port.send(['DEL', key], key);
+    for (const key of [space.names, ...NAMES.flatMap((name) => keyNamesOf(space.forHandler(name)))]) await port.send(['DEL', key], key);
   });
 
   it('runs a script by its source when the server lost its script cache (NOSCRIPT)', async () => {
@@ -116,7 +116,7 @@ describe(`Redis port (${target.client}, ${target.topology})`, function () {
     await scripts.add(keys.forHandler(name), name, ['0', 'second']);
     const claimed = await scripts.claim(keys.forHandler(name), 10, 'noscript', 0, { leaseMs: 1_000, maxAttempts: 1, expiredError: 'x' });
     assert.deepEqual(claimed.tasks.map((t) => t.taskInfo).sort(), ['first', 'second']);
-    for (const key of Object.values(keys.forHandler(name))) await port.send(['DEL', key], key);
+    for (const key of keyNamesOf(keys.forHandler(name))) await port.send(['DEL', key], key);
   });
 
   it('reports a reconnect after its connections are killed, and works on', async () => {

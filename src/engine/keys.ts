@@ -51,6 +51,11 @@ export const TASK_KEY_KINDS: ReadonlyArray<[Exclude<keyof TaskKeys, 'bucket' | '
   ['coalesced', 'coalesced'],
 ];
 
+/** The key names of one bucket (without its wake channel), in TaskKeys order. */
+export function keyNamesOf(keys: TaskKeys): string[] {
+  return TASK_KEY_KINDS.map(([field]) => keys[field]);
+}
+
 /**
  * A handler name as it goes inside a hash tag: `%`, `{` and `}` percent-encoded (`%25`, `%7B`,
  * `%7D`), so the tag is always the whole name and two names never share a key.

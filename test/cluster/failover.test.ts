@@ -19,7 +19,7 @@ describe('cluster failover: a master killed mid-run', function () {
   });
 
   it('loses or repeats only tasks of the killed master, and runs everything added after the failover', async () => {
-    run = await ClusterRun.start({ keyPrefix: 'test:failover', concurrency: 16, leaseMs: LEASE_MS, safetyPollMs: 500 });
+    run = await ClusterRun.start({ keyPrefix: 'test:failover', buckets: 1, concurrency: 16, leaseMs: LEASE_MS, safetyPollMs: 500 });
     const cluster = run.cluster;
     const victimPort = await run.masterOf(NAMES[0]);
     const onVictim = new Set<string>();

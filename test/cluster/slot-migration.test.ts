@@ -21,7 +21,7 @@ describe('cluster slot migration during a run', function () {
   });
 
   it('runs every task exactly once while the slot of its name moves to another master', async () => {
-    run = await ClusterRun.start({ keyPrefix: 'test:migrate', concurrency: 16, leaseMs: LEASE_MS, safetyPollMs: 500 });
+    run = await ClusterRun.start({ keyPrefix: 'test:migrate', buckets: 1, concurrency: 16, leaseMs: LEASE_MS, safetyPollMs: 500 });
     const { cluster } = run;
     const moving = NAMES[0];
     const slot = await cluster.slotOf(run.keys.forHandler(moving).due);

@@ -1,4 +1,4 @@
-// `npm run test:history [-- --seed N] [--short] [--sequences N] [--loops N] [--path P]`: the
+// `npm run test:history [-- --seed N] [--short] [--sequences N] [--loops N] [--path P] [--buckets N]`: the
 // randomized history checker on a private redis-server. Exits 1 on a violation, printing the seed,
 // the fast-check path and the shrunk sequence.
 import { RedisServerProcess } from '../support/redis-server';
@@ -11,6 +11,8 @@ function option(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const base = process.argv.includes('--short') ? SHORT_PROFILE : FULL_PROFILE;
+  const buckets = option('--buckets');
+  if (buckets !== undefined) process.env.HISTORY_BUCKETS = buckets;
   const profile: HistoryProfile = {
     ...base,
     sequences: Number(option('--sequences') ?? base.sequences),

@@ -35,6 +35,11 @@ export const NODE_OPTIONS: Partial<SchedulerOptions> = {
   concurrency: 4,
   allowUnknownHandlers: true,
 };
+
+/** The bucket count the checker's nodes use: HISTORY_BUCKETS (or `--buckets N` of the CLI), default 1. */
+export function historyBuckets(): number {
+  return Number(process.env.HISTORY_BUCKETS ?? 1);
+}
 export const HANDLER_NAME = 'job';
 
 /** A warning or error an engine logged. */
@@ -158,7 +163,7 @@ export class HistoryNodes {
     incarnation.client = client;
     const record = (...args: unknown[]) => this.logs.push({ at: performance.now(), incarnation: id, text: args.map(String).join(' ') });
     const log: SchedulerLogger = { error: record, warn: record, info: () => undefined, debug: () => undefined };
-    incarnation.engine = new RedisScheduler(client, { ...NODE_OPTIONS, keyPrefix: this.keyPrefix }, log);
+    incarnation.engine = new RedisScheduler(client, { ...NODE_OPTIONS, buckets: historyBuckets(), keyPrefix: this.keyPrefix }, log);
     incarnation.engine.setHandler(HANDLER_NAME, (taskInfo: string, context: TaskContext) => this.handle(slot, incarnation, taskInfo, context));
     return incarnation;
   }

@@ -2,7 +2,7 @@
 // order, then every node starts again and the history is checked once all is quiet.
 import { KeySpace } from '../../src/engine/keys';
 import type { RedisClient } from '../support/redis-client';
-import { HANDLER_NAME, HistoryNodes, NODE_OPTIONS, redisNowMs, type LogRecord, type RunRecord } from './history-nodes';
+import { HANDLER_NAME, HistoryNodes, NODE_OPTIONS, historyBuckets, redisNowMs, type LogRecord, type RunRecord } from './history-nodes';
 import { checkHistory, type FinalState, type OpRecord } from './oracle';
 import type { AddSpec, Op } from './ops';
 
@@ -107,11 +107,12 @@ async function retried(call: () => Promise<void>): Promise<boolean> {
 
 /** Quiet: no handler runs and Redis has nothing due or leased, twice in a row. */
 async function quiesce(nodes: HistoryNodes, admin: RedisClient, keyPrefix: string): Promise<boolean> {
-  const keys = new KeySpace(keyPrefix).forHandler(HANDLER_NAME);
+  const buckets = new KeySpace(keyPrefix, historyBuckets()).allBuckets(HANDLER_NAME);
   const deadline = performance.now() + QUIESCE_TIMEOUT_MS;
   let quietChecks = 0;
   while (performance.now() < deadline) {
-    const pending = Number(await admin.zCard(keys.due)) + Number(await admin.zCard(keys.lease));
+    let pending = 0;
+    for (const keys of buckets) pending += Number(await admin.zCard(keys.due)) + Number(await admin.zCard(keys.lease));
     quietChecks = pending === 0 && !nodes.busy ? quietChecks + 1 : 0;
     if (quietChecks >= 2) return true;
     await new Promise((resolve) => setTimeout(resolve, 40));
@@ -125,7 +126,7 @@ async function finalState(nodes: HistoryNodes, admin: RedisClient, keyPrefix: st
   const stats = (await (await nodes.node(0)).getStats()).find((s) => s.name === HANDLER_NAME) ?? { scheduled: 0, running: 0, dead: 0 };
   const deadTasks = await (await nodes.node(0)).getDeadTasks(HANDLER_NAME, 1_000);
   const leftovers = await nodes.stopAll();
-  const allowed = new Set([keySpace.names, keys.dead, keys.deadInfo]);
+  const allowed = new Set([keySpace.names, keySpace.bucketsKey, keys.dead, keys.deadInfo]);
   const strayKeys = (await keysOf(admin, keyPrefix)).filter((key) => !allowed.has(key));
   return {
     dead: new Map(deadTasks.map((d) => [d.taskInfo, { attempts: d.attempts, diedAtMs: d.diedAtMs }])),
