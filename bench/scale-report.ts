@@ -118,7 +118,8 @@ export function scaleTargets(runs: Figures[], profile: BenchProfile): Target[] {
   if (keys.size > 0) {
     targets.push({ name: 'scale scenarios: duplicates 0 and missing 0', met: nonZero.length === 0, detail: nonZero.map((key) => `${key}=${worst(runs, key)}`).join(', ') || 'all 0' });
   }
-  for (const setup of clusterSetups(profile.clusterBuckets).filter((s) => s.topology === 'cluster')) {
+  // buckets=1 is the reference (one master does it all), not a target.
+  for (const setup of clusterSetups(profile.clusterBuckets).filter((s) => s.topology === 'cluster' && s.buckets !== 1)) {
     const k = `cluster.${setup.key}.drain`;
     if (!has(runs, `${k}.rate`)) continue;
     const cpu = med(runs, `${k}.cpuShare.maxOverFair`);
