@@ -1,5 +1,5 @@
 // `npm run bench [-- --runs N] [--json] [--smoke] [--only add,drain,...,cluster,idle] [--systems engine,bullmq]
-//   [--backlog N] [--concurrency N] [--schedules N] [--buckets 1,12]`
+//   [--backlog N] [--concurrency N] [--schedules N] [--buckets 1,12] [--idle-names 0,300,3000]`
 // Runs the engine and BullMQ side by side on one private redis-server, with the nodes as forked
 // processes, and prints a table of medians with ratios (or JSON). The engine-only scale scenarios
 // (cluster: one hot name on a private 3-master cluster; idle: idle handler names) get their own tables.
@@ -45,6 +45,9 @@ function parseArgs(argv: string[]): BenchArgs {
   const buckets = valueOf('--buckets');
   if (buckets) profile.clusterBuckets = buckets.split(',').map(Number);
   if (profile.clusterBuckets.some((b) => !Number.isInteger(b) || b < 1)) throw new Error('--buckets must be positive integers, e.g. 1,12');
+  const idleNames = valueOf('--idle-names');
+  if (idleNames) profile.idleNameCounts = idleNames.split(',').map(Number);
+  if (profile.idleNameCounts.some((n) => !Number.isInteger(n) || n < 0)) throw new Error('--idle-names must be integers ≥ 0, e.g. 0,300');
   const only = valueOf('--only');
   const runs = Number(valueOf('--runs') ?? 1);
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error('--runs must be an integer from 1 to 10');

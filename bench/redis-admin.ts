@@ -56,7 +56,7 @@ export async function redisCpuMicros(client: AdminClient): Promise<number> {
 
 /** Running totals of one redis-server, read with one INFO call; the difference of two readings is the work between them. */
 export interface ServerCounters {
-  /** Commands clients sent (a script call counts once), without INFO, REPLCONF (replica acks) and PING. */
+  /** Commands processed (total_commands_processed: those run inside Lua included), without INFO, REPLCONF (replica acks) and PING. */
   commands: number;
   /** EVALSHA + EVAL calls. */
   scripts: number;

@@ -79,7 +79,7 @@ export function renderCluster(runs: Figures[], profile: BenchProfile): string | 
       ['setup', 'drain tasks/s', 'cmds/task', 'scripts/task', 'redis CPU µs/task', 'CPU share per master', 'max/fair', 'command share per master', 'max/fair', 'script µs share'],
       drainRows,
     ),
-    '(shares: each master\'s part of the work during the drain, from INFO deltas — CPU: used_cpu_user+sys; commands: total_commands_processed without INFO/REPLCONF/PING, a script call counts once; script µs: commandstats usec of EVALSHA+EVAL. max/fair: the busiest master\'s share × number of masters.)',
+    '(shares: each master\'s part of the work during the drain, from INFO deltas — CPU: used_cpu_user+sys; commands: total_commands_processed (commands inside Lua included) without INFO/REPLCONF/PING; script µs: commandstats usec of EVALSHA+EVAL. max/fair: the busiest master\'s share × number of masters.)',
     '',
     table(['setup', 'spread lateness p50 (ms)', 'p99 (ms)', 'max (ms)', 'duplicates', 'missing'], spreadRows),
     '(duplicates and missing: the worst run, drain and spread together, counted by task id from the handler runs each node reports.)',
