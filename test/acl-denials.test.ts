@@ -75,11 +75,13 @@ describe('ACL: one permission missing from the documented rule', function () {
         (e: Error) => e,
       );
       assert.equal(err.name, 'ScriptError');
-      assert.match(err.message, /^redis_scheduler: Redis ACL refused a command of add\.lua: /);
+      // Without EVALSHA the first script refused is the bucket-count read that precedes the first write.
+      const script = missing === '+evalsha' ? /^redis_scheduler: Redis ACL refused a command of bucket-count\.lua: / : /^redis_scheduler: Redis ACL refused a command of add\.lua: /;
+      assert.match(err.message, script);
       assert.ok(err.message.includes(`Run ACL LOG on the server`), err.message);
       assert.ok(err.message.includes(`the rule "${aclRuleFor('<keyPrefix>')}" (docs/security.md)`), err.message);
       // The names registry is written apart, before the script (issue 8: it lives in its own slot); no task key is.
-      assert.deepEqual((await allKeys(admin)).filter((key) => key !== new KeySpace(PREFIX).names), [], 'a refused add wrote task keys');
+      assert.deepEqual((await allKeys(admin)).filter((key) => key !== new KeySpace(PREFIX).names && key !== new KeySpace(PREFIX).bucketsKey), [], 'a refused add wrote task keys');
       assert.ok(((await admin.sendCommand(['ACL', 'LOG'])) as unknown[]).length > 0, 'ACL LOG has no entry for the refusal');
     });
   }

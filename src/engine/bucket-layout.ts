@@ -35,7 +35,13 @@ export class BucketLayout {
   /** Reads the recorded count again (the safety poll): rejects with a BucketCountError if it changed. */
   async recheck(): Promise<void> {
     if (!this.keys.hasBuckets) return this.ready();
-    const recorded = (await this.port.send(['GET', this.keys.bucketsKey], this.keys.bucketsKey)) as string | null;
+    const key = this.keys.bucketsKey;
+    let recorded = (await this.port.send(['GET', key], key)) as string | null;
+    if (recorded === null) {
+      // The record is gone (a flushed or restarted server without persistence): what was written since used this count.
+      await this.port.send(['SET', key, String(this.keys.buckets), 'NX'], key);
+      recorded = (await this.port.send(['GET', key], key)) as string | null;
+    }
     if (recorded !== String(this.keys.buckets)) {
       throw new BucketCountError(
         `redis_scheduler: the bucket count of keyPrefix "${this.keys.prefix}" changed under a running node ` +

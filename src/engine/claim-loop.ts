@@ -146,6 +146,8 @@ export class ClaimLoop {
       this.fullPassAtMs = performance.now() + options.safetyPollMs * (0.8 + 0.4 * Math.random());
       this.ctx.advancer.advanceAll(this.ctx.handlers.keys());
     }
+    // An idle node takes the suspects left for an idle node (their units' replies did not count them as due).
+    if (runner.running === 0) this.units.markSuspectsDue();
     let blocked = false;
     let failure: unknown;
     const due = this.units.dueInTurn();
@@ -170,20 +172,31 @@ export class ClaimLoop {
     this.suspectLeft = this.units.all.some((unit) => unit.suspectLeft);
     const dueNow = this.units.nextDueDelayMs() <= 0;
     this.backlog = blocked || dueNow;
-    // More is due and there is room: go on at once. Otherwise a handler's end triggers the next poll.
-    if (this.backlog && runner.running < options.concurrency && !runner.isolatedTask) this.poller.request();
+    // More is due and there is room (or a suspect waits for this idle node): go on at once.
+    // Otherwise a handler's end triggers the next poll.
+    const room = runner.running < options.concurrency && !runner.isolatedTask;
+    if ((this.backlog && room) || (this.suspectLeft && runner.running === 0)) this.poller.request();
     this.wakeWithin(Math.max(0, Math.min(this.units.nextFutureDelayMs(), this.fullPassAtMs - performance.now())));
   }
 
-  /** Whether the bucket count is known and, at a safety poll, still the recorded one; else logs and re-arms. */
+  /**
+   * Whether to claim: the bucket count is known and, at a safety poll, still the recorded one. A
+   * mismatch stops claiming (logged at each safety poll); a Redis error does not when the count is
+   * known (the claims then fail and say so).
+   */
   private async layoutChecked(full: boolean): Promise<boolean> {
     try {
       await (full ? this.ctx.layout.recheck() : this.ctx.layout.ready());
       return true;
     } catch (err) {
-      const mismatch = err instanceof BucketCountError;
-      this.ctx.log.error(mismatch ? `not claiming: ${errorMessage(err)}` : `could not read the bucket count; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(err)}`);
-      this.wakeWithin(mismatch ? this.ctx.options.safetyPollMs : ERROR_RETRY_MS);
+      if (err instanceof BucketCountError) {
+        this.ctx.log.error(`not claiming: ${errorMessage(err)}`);
+        this.wakeWithin(this.ctx.options.safetyPollMs);
+        return false;
+      }
+      if (this.ctx.keys.hasBuckets) return true;
+      this.ctx.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: could not read the bucket count: ${errorMessage(err)}`);
+      this.wakeWithin(ERROR_RETRY_MS);
       return false;
     }
   }

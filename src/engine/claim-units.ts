@@ -71,6 +71,12 @@ export class ClaimUnits {
     for (const unit of this.list) unit.dueAtMs = Math.min(unit.dueAtMs, nowMs);
   }
 
+  /** Marks due now the units whose last claim left a suspect for an idle node. */
+  markSuspectsDue(): void {
+    const nowMs = performance.now();
+    for (const unit of this.list) if (unit.suspectLeft) unit.dueAtMs = Math.min(unit.dueAtMs, nowMs);
+  }
+
   /** The units due by now, starting one further each pass so a busy unit cannot starve the others. */
   dueInTurn(): ClaimUnit[] {
     const nowMs = performance.now();

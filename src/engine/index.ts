@@ -6,3 +6,5 @@ export { DEFAULT_OPTIONS, type RetryBackoff, type SchedulerOptions } from './opt
 export { RedisUnavailableError } from './redis-wait';
 export type { ClientFamily } from './redis/redis-port';
 export type { DeadTask, HandlerStats, TaskContext, TaskHandler, TaskSpec } from '../interfaces/redis_scheduler/beta/types';
+export { BucketCountError } from './bucket-layout';
+export { rebucket, type RebucketOptions, type RebucketReport } from './bucket-move';

@@ -80,7 +80,7 @@ describe(`fault ${SCENARIO}: a handler that kills its node every time`, function
     }
     assert.deepEqual(
       (await cluster.scanKeys()).filter((key) => !key.includes(':dead')),
-      [cluster.keys.names],
+      [cluster.keys.bucketsKey, cluster.keys.names],
       'keys left under the prefix besides the dead set',
     );
   });
