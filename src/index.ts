@@ -1,6 +1,7 @@
 import { ImplementInterface } from '@ajs/core/beta';
 import { Logging } from '@ajs/logging/beta';
 import { GetClient } from '@ajs/redis/beta';
+import { BucketCountError } from './engine/bucket-layout';
 import { resolveOptions, type SchedulerOptions } from './engine/options';
 import { RedisUnavailableError } from './engine/redis-wait';
 import { RedisScheduler, type SchedulerLogger, type TaskHandler } from './engine/scheduler';
@@ -69,7 +70,11 @@ async function startListening(): Promise<void> {
   if (!(await waitAtMost(started, options.redisWaitMs))) {
     log.warn(`enableListener: no connected Redis client from the redis@beta provider after ${options.redisWaitMs} ms; still waiting`);
   }
-  await started;
+  await started.catch((err: unknown) => {
+    // A refused start (the bucket count recorded in Redis differs from the config) is logged too.
+    if (err instanceof BucketCountError) log.error(err.message);
+    throw err;
+  });
 }
 
 /**

@@ -14,6 +14,8 @@ export class WakeSubscriptions {
   /** name -> its channels */
   private readonly channels = new Map<string, string[]>();
   private queue: Promise<void> = Promise.resolve();
+  /** Bumped by close(): a subscription under way from before it gives up. */
+  private generation = 0;
 
   /** `ready` resolves once the bucket count is known (see bucket-layout.ts). */
   constructor(
@@ -26,9 +28,10 @@ export class WakeSubscriptions {
 
   /** Listens to the channels of these names; resolves once done (or failed). */
   add(names: Iterable<string>): Promise<void> {
+    const generation = this.generation;
     return this.enqueue(async () => {
       const list = [...names].filter((name) => !this.channels.has(name));
-      if (list.length === 0) return;
+      if (list.length === 0 || generation !== this.generation) return;
       try {
         await this.ready();
       } catch (err) {
@@ -36,6 +39,8 @@ export class WakeSubscriptions {
         return;
       }
       for (const name of list) {
+        // closed meanwhile: a new subscription would open a connection after the stop
+        if (generation !== this.generation) return;
         if (this.channels.has(name)) continue;
         const buckets = this.keys.allBuckets(name);
         this.channels.set(
@@ -46,7 +51,7 @@ export class WakeSubscriptions {
           buckets.map((keys) => this.port.subscribe(keys.wake, (message) => this.onMessage(message, name, keys.bucket))),
         );
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) {
+        if (failed && generation === this.generation) {
           this.channels.delete(name);
           this.warn(`could not subscribe to wake-ups of "${name}" (${messageOf(failed.reason)}); the safety poll stands in`);
         }
@@ -66,9 +71,16 @@ export class WakeSubscriptions {
     });
   }
 
-  /** Stops listening to every channel and closes the pub/sub connection. */
+  /**
+   * Stops listening to every channel and closes the pub/sub connection: at once (even while a
+   * subscription is under way, which then gives up), and again once the queued changes are done.
+   */
   close(): Promise<void> {
+    this.generation++;
+    this.channels.clear();
+    const closeNow = this.port.close().catch((err: unknown) => this.warn(`closing the subscriber: ${messageOf(err)}`));
     return this.enqueue(async () => {
+      await closeNow;
       this.channels.clear();
       await this.port.close().catch((err: unknown) => this.warn(`closing the subscriber: ${messageOf(err)}`));
     });
