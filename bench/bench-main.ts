@@ -1,7 +1,8 @@
-// `npm run bench [-- --runs N] [--json] [--smoke] [--only add,drain,...] [--systems engine,bullmq]
-//   [--backlog N] [--concurrency N] [--schedules N]`
+// `npm run bench [-- --runs N] [--json] [--smoke] [--only add,drain,...,cluster,idle] [--systems engine,bullmq]
+//   [--backlog N] [--concurrency N] [--schedules N] [--buckets 1,12] [--idle-names 0,300,3000]`
 // Runs the engine and BullMQ side by side on one private redis-server, with the nodes as forked
-// processes, and prints a table of medians with ratios (or JSON).
+// processes, and prints a table of medians with ratios (or JSON). The engine-only scale scenarios
+// (cluster: one hot name on a private 3-master cluster; idle: idle handler names) get their own tables.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { RedisServerProcess } from '../test/support/redis-server';
@@ -10,7 +11,16 @@ import { killAllNodes } from './node-process';
 import { FULL, SMOKE, type BenchProfile } from './profiles';
 import { connectAdmin, redisVersion, type AdminClient } from './redis-admin';
 import { buildRows, checkTargets, renderTable, renderTargets, type RunFigures } from './report';
-import { SCENARIOS, type ScenarioContext } from './scenarios';
+import { clusterScenario } from './cluster-scenario';
+import { idleNamesScenario } from './idle-names-scenario';
+import { renderCluster, renderIdleNames, scaleTargets } from './scale-report';
+import { SCENARIOS, type Figures, type Scenario, type ScenarioContext } from './scenarios';
+
+/** Scenarios of the engine alone (BullMQ has no counterpart: it keeps one queue in one slot). */
+const ENGINE_SCENARIOS: ReadonlyArray<[string, Scenario]> = [
+  ['idle', idleNamesScenario],
+  ['cluster', clusterScenario],
+];
 
 interface BenchArgs {
   runs: number;
@@ -32,6 +42,12 @@ function parseArgs(argv: string[]): BenchArgs {
   if (schedules) profile.recurringSchedules = Number(schedules);
   const concurrency = valueOf('--concurrency');
   if (concurrency) profile.concurrency = Number(concurrency);
+  const buckets = valueOf('--buckets');
+  if (buckets) profile.clusterBuckets = buckets.split(',').map(Number);
+  if (profile.clusterBuckets.some((b) => !Number.isInteger(b) || b < 1)) throw new Error('--buckets must be positive integers, e.g. 1,12');
+  const idleNames = valueOf('--idle-names');
+  if (idleNames) profile.idleNameCounts = idleNames.split(',').map(Number);
+  if (profile.idleNameCounts.some((n) => !Number.isInteger(n) || n < 0)) throw new Error('--idle-names must be integers ≥ 0, e.g. 0,300');
   const only = valueOf('--only');
   const runs = Number(valueOf('--runs') ?? 1);
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error('--runs must be an integer from 1 to 10');
@@ -89,16 +105,31 @@ async function runOnce(args: BenchArgs, redisUrl: string, admin: AdminClient, ru
   return figures;
 }
 
-function printText(head: BenchHeader, rows: ReturnType<typeof buildRows>): void {
+/** One run of the selected engine-only scenarios (none when the engine is not among the systems). */
+async function runEngineOnce(args: BenchArgs, redisUrl: string, admin: AdminClient, runIndex: number): Promise<Figures> {
+  const figures: Figures = {};
+  if (!args.systems.includes('engine')) return figures;
+  for (const [name, scenario] of ENGINE_SCENARIOS) {
+    if (args.only ? !args.only.has(name) : name === 'cluster' && args.profile.name === 'smoke' && !CLUSTER_IN_SMOKE) continue;
+    const ctx: ScenarioContext = { system: 'engine', redisUrl, admin, profile: args.profile, log };
+    const startMs = Date.now();
+    Object.assign(figures, await scenario(ctx));
+    log(`run ${runIndex + 1}/${args.runs} ${name} engine: ${((Date.now() - startMs) / 1000).toFixed(1)} s`);
+  }
+  return figures;
+}
+
+/** Whether `--smoke` without --only includes the cluster scenario (it starts six redis-servers). */
+const CLUSTER_IN_SMOKE = true;
+
+function printText(head: BenchHeader, rows: ReturnType<typeof buildRows>, engineRuns: Figures[], profile: BenchProfile): void {
   const lines = [
     `redis_scheduler engine vs BullMQ ${head.bullmq} — profile ${head.profile}, median of ${head.runs} run(s), ${head.nodes} nodes × concurrency ${head.concurrency}`,
     `machine: ${head.cpus} × ${head.cpuModel}, node ${head.node}, redis-server ${head.redis} (private, 127.0.0.1)`,
-    '',
-    renderTable(rows),
-    '',
-    'targets:',
-    renderTargets(checkTargets(rows)),
   ];
+  if (rows.length > 0) lines.push('', renderTable(rows));
+  for (const table of [renderIdleNames(engineRuns, profile), renderCluster(engineRuns, profile)]) if (table) lines.push('', table);
+  lines.push('', 'targets:', renderTargets([...checkTargets(rows), ...scaleTargets(engineRuns, profile)]));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -118,14 +149,21 @@ async function main(): Promise<void> {
     admin = await connectAdmin(redis.url);
     const head = await header(admin, args);
     const runs: RunFigures[] = [];
-    for (let i = 0; i < args.runs; i++) runs.push(await runOnce(args, redis.url, admin, i));
+    const engineRuns: Figures[] = [];
+    for (let i = 0; i < args.runs; i++) {
+      runs.push(await runOnce(args, redis.url, admin, i));
+      engineRuns.push(await runEngineOnce(args, redis.url, admin, i));
+    }
     const rows = buildRows(runs, args.profile.nodeCounts);
+    const targets = [...checkTargets(rows), ...scaleTargets(engineRuns, args.profile)];
     // A duplicate or missing run of the engine fails the bench (and CI running the smoke profile).
+    const integrityBroken = (key: string, value: number) => /\.(duplicates|missing)$/.test(key) && value !== 0;
     if (rows.some((row) => row.better === 'zero' && row.engine !== 0)) process.exitCode = 1;
+    if (engineRuns.some((run) => Object.entries(run).some(([key, value]) => integrityBroken(key, value)))) process.exitCode = 1;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ header: head, rows, targets: checkTargets(rows), runs }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ header: head, profile: args.profile, rows, targets, runs, engineRuns }, null, 2)}\n`);
     } else {
-      printText(head, rows);
+      printText(head, rows, engineRuns, args.profile);
     }
   } finally {
     killAllNodes();

@@ -3,6 +3,7 @@
 import type { Job } from 'bullmq';
 import { createClient } from 'redis';
 import { RedisScheduler, type TaskContext } from '../src/engine/scheduler';
+import { connectBenchTarget, withBuckets, type BenchTarget } from './bench-target';
 import { ENGINE_PREFIX, TASK_NAME, taskIdOf, type BenchNodeSpec, type NodeCommand, type NodeEvent, type RunReport } from './bench-protocol';
 
 /** A running node: stops its listener and closes its connections. */
@@ -42,16 +43,22 @@ class RunRecorder {
 
 const QUIET = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
+/** Handler names registered beside TASK_NAME with no tasks (the idle-names scenario). */
+export function idleNameOf(i: number): string {
+  return `idle-${i}`;
+}
+
 async function startEngine(spec: BenchNodeSpec, recorder: RunRecorder): Promise<StopNode> {
-  const client = createClient({ url: spec.redisUrl });
-  client.on('error', () => undefined);
-  await client.connect();
-  const scheduler = new RedisScheduler(client, { keyPrefix: ENGINE_PREFIX, concurrency: spec.concurrency, metrics: spec.metrics ?? true }, QUIET);
+  const target: BenchTarget = spec.clusterUrls ? { topology: 'cluster', urls: spec.clusterUrls } : { topology: 'standalone', urls: [spec.redisUrl] };
+  const connection = await connectBenchTarget(target);
+  const options = withBuckets({ keyPrefix: ENGINE_PREFIX, concurrency: spec.concurrency, metrics: spec.metrics ?? true }, spec.buckets);
+  const scheduler = new RedisScheduler(connection.client, options, QUIET);
   scheduler.setHandler(TASK_NAME, async (taskInfo: string, context: TaskContext) => recorder.record(taskInfo, context.dueTimeMs));
+  for (let i = 0; i < (spec.idleNames ?? 0); i++) scheduler.setHandler(idleNameOf(i), async () => undefined);
   await scheduler.start();
   return async () => {
     await scheduler.stop();
-    await client.close();
+    await connection.close();
   };
 }
 

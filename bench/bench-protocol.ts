@@ -17,6 +17,12 @@ export interface BenchNodeSpec {
   concurrency: number;
   /** Engine nodes: record run metrics (the engine's `metrics` option). Default true. */
   metrics?: boolean;
+  /** Engine nodes on a cluster: every node's URL (redisUrl is then ignored). */
+  clusterUrls?: string[];
+  /** Engine nodes: the `buckets` option, when the engine has it. */
+  buckets?: number;
+  /** Engine nodes: this many more handler names (`idle-0`, …) registered beside TASK_NAME, with no tasks. */
+  idleNames?: number;
 }
 
 /** What a node saw since its last report: one entry per handler run. */

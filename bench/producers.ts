@@ -1,6 +1,7 @@
 // Adds tasks to one system from the driver process: the engine's addTask/addTasks, BullMQ's add/addBulk.
 import { Queue } from 'bullmq';
 import { createClient } from 'redis';
+import { connectBenchTarget, withBuckets, type BenchTarget } from './bench-target';
 import { RedisScheduler } from '../src/engine/scheduler';
 import { ENGINE_PREFIX, TASK_NAME, type BenchSystem } from './bench-protocol';
 
@@ -21,18 +22,22 @@ export interface Producer {
 
 const QUIET = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined };
 
-async function engineProducer(redisUrl: string): Promise<Producer> {
-  const client = createClient({ url: redisUrl });
-  client.on('error', () => undefined);
-  await client.connect();
-  const scheduler = new RedisScheduler(client, { keyPrefix: ENGINE_PREFIX, allowUnknownHandlers: true }, QUIET);
+async function engineProducer(target: BenchTarget, buckets?: number): Promise<Producer> {
+  const connection = await connectBenchTarget(target);
+  const options = withBuckets({ keyPrefix: ENGINE_PREFIX, allowUnknownHandlers: true }, buckets);
+  const scheduler = new RedisScheduler(connection.client, options, QUIET);
   return {
     addOne: (task) => scheduler.addTask(TASK_NAME, task.dueTimeMs, task.taskInfo),
     addMany: (tasks) => scheduler.addTasks(tasks),
     addSchedules: (taskInfos, everyMs, startAtMs) =>
       inChunks(taskInfos, (taskInfo) => scheduler.addRecurringTask(TASK_NAME, { everyMs, startAtMs }, taskInfo)),
-    close: () => client.close(),
+    close: () => connection.close(),
   };
+}
+
+/** An engine producer on a standalone server or a cluster, with the given bucket count. */
+export function createEngineProducer(target: BenchTarget, buckets?: number): Promise<Producer> {
+  return engineProducer(target, buckets);
 }
 
 /** BullMQ job options for a task: the delay from now, with the timestamp it counts from. */
@@ -71,5 +76,5 @@ async function inChunks<T>(items: readonly T[], call: (item: T) => Promise<unkno
 }
 
 export function createProducer(system: BenchSystem, redisUrl: string): Promise<Producer> {
-  return system === 'engine' ? engineProducer(redisUrl) : bullmqProducer(redisUrl);
+  return system === 'engine' ? engineProducer({ topology: 'standalone', urls: [redisUrl] }) : bullmqProducer(redisUrl);
 }

@@ -24,6 +24,16 @@ export interface BenchProfile {
   /** Recurring scenario: schedules every second, and how long their ticks are watched. */
   recurringSchedules: number;
   recurringWindowMs: number;
+  /** Cluster scenario: tasks of one name due at once (drain), and due evenly over spreadOverMs (spread). */
+  clusterDrainTasks: number;
+  clusterSpreadTasks: number;
+  /** Bucket counts the cluster scenario compares (beside the engine's default). */
+  clusterBuckets: number[];
+  /** Idle-names scenario: due tasks of one name drained beside each count of idle handler names. */
+  idleTasks: number;
+  idleNameCounts: number[];
+  /** How long the nodes are watched with nothing due, for Redis calls while idle (0: not watched). */
+  idleWindowMs: number;
 }
 
 export const FULL: BenchProfile = {
@@ -45,6 +55,12 @@ export const FULL: BenchProfile = {
   fillChunk: 10_000,
   recurringSchedules: 10_000,
   recurringWindowMs: 30_000,
+  clusterDrainTasks: 20_000,
+  clusterSpreadTasks: 20_000,
+  clusterBuckets: [1, 12],
+  idleTasks: 2_000,
+  idleNameCounts: [0, 300, 3_000],
+  idleWindowMs: 6_000,
 };
 
 export const SMOKE: BenchProfile = {
@@ -64,4 +80,11 @@ export const SMOKE: BenchProfile = {
   fillChunk: 1_000,
   recurringSchedules: 200,
   recurringWindowMs: 3_000,
+  clusterDrainTasks: 300,
+  clusterSpreadTasks: 300,
+  // buckets=1 and the default ("auto": 12 on a cluster) only, to keep CI quick.
+  clusterBuckets: [1],
+  idleTasks: 200,
+  idleNameCounts: [0, 300],
+  idleWindowMs: 0,
 };

@@ -53,3 +53,43 @@ export async function redisCpuMicros(client: AdminClient): Promise<number> {
   const cpu = await infoSection(client, 'cpu');
   return (Number(cpu.get('used_cpu_user')) + Number(cpu.get('used_cpu_sys'))) * 1e6;
 }
+
+/** Running totals of one redis-server, read with one INFO call; the difference of two readings is the work between them. */
+export interface ServerCounters {
+  /** Commands processed (total_commands_processed: those run inside Lua included), without INFO, REPLCONF (replica acks) and PING. */
+  commands: number;
+  /** EVALSHA + EVAL calls. */
+  scripts: number;
+  /** CPU time of redis-server (used_cpu_user + used_cpu_sys), in µs. */
+  cpuMicros: number;
+  /** Time spent in EVALSHA + EVAL (commands inside the scripts included), in µs (INFO commandstats usec). */
+  scriptMicros: number;
+}
+
+/** Reads the counters of one server in one INFO call (counted as one INFO by the next reading). */
+export async function serverCounters(client: AdminClient): Promise<ServerCounters> {
+  const text = String(await client.sendCommand(['INFO', 'stats', 'commandstats', 'cpu']));
+  const fields = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  const stat = (command: string, field: 'calls' | 'usec') => Number(new RegExp(`${field}=(\\d+)`).exec(fields.get(`cmdstat_${command}`) ?? '')?.[1] ?? 0);
+  const housekeeping = stat('info', 'calls') + stat('replconf', 'calls') + stat('ping', 'calls');
+  return {
+    commands: Number(fields.get('total_commands_processed')) - housekeeping,
+    scripts: stat('evalsha', 'calls') + stat('eval', 'calls'),
+    cpuMicros: (Number(fields.get('used_cpu_user')) + Number(fields.get('used_cpu_sys'))) * 1e6,
+    scriptMicros: stat('evalsha', 'usec') + stat('eval', 'usec'),
+  };
+}
+
+/** after − before, field by field. */
+export function countersDelta(before: ServerCounters, after: ServerCounters): ServerCounters {
+  return {
+    commands: after.commands - before.commands,
+    scripts: after.scripts - before.scripts,
+    cpuMicros: after.cpuMicros - before.cpuMicros,
+    scriptMicros: after.scriptMicros - before.scriptMicros,
+  };
+}

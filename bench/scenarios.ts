@@ -1,6 +1,6 @@
 // The scenarios: each runs one system on a flushed private Redis and returns its figures by metric key.
 import { performance } from 'node:perf_hooks';
-import { TASK_NAME, taskInfoOf, type BenchSystem } from './bench-protocol';
+import { TASK_NAME, taskInfoOf, type BenchNodeSpec, type BenchSystem } from './bench-protocol';
 import { startNodes, stopNodes, type NodeProcess } from './node-process';
 import { createProducer, type BenchTask, type Producer } from './producers';
 import type { BenchProfile } from './profiles';
@@ -25,12 +25,17 @@ const FAR_FUTURE_MS = 24 * 3_600_000;
 const POLL_MS = 100;
 
 /** `count` tasks tagged `tag` with ids firstId.., task i due at dueOf(i). */
-function makeTasks(tag: string, count: number, dueOf: (i: number) => number, firstId = 0): BenchTask[] {
+export function makeTasks(tag: string, count: number, dueOf: (i: number) => number, firstId = 0): BenchTask[] {
   return Array.from({ length: count }, (_, i) => ({ name: TASK_NAME, taskInfo: taskInfoOf(tag, firstId + i), dueTimeMs: dueOf(firstId + i) }));
 }
 
-export async function withProducer<T>(ctx: ScenarioContext, use: (producer: Producer) => Promise<T>): Promise<T> {
-  const producer = await createProducer(ctx.system, ctx.redisUrl);
+/** A producer of ctx.system on ctx.redisUrl, or the one `create` makes (an engine producer on a cluster). */
+export async function withProducer<T>(
+  ctx: ScenarioContext,
+  use: (producer: Producer) => Promise<T>,
+  create: () => Promise<Producer> = () => createProducer(ctx.system, ctx.redisUrl),
+): Promise<T> {
+  const producer = await create();
   try {
     return await use(producer);
   } finally {
@@ -38,8 +43,14 @@ export async function withProducer<T>(ctx: ScenarioContext, use: (producer: Prod
   }
 }
 
-export async function withNodes<T>(ctx: ScenarioContext, count: number, use: (nodes: NodeProcess[]) => Promise<T>): Promise<T> {
-  const nodes = await startNodes({ system: ctx.system, redisUrl: ctx.redisUrl, concurrency: ctx.profile.concurrency }, count);
+/** `count` nodes of ctx.system on ctx.redisUrl; `extra` adds to their spec (cluster URLs, buckets, idle names). */
+export async function withNodes<T>(
+  ctx: ScenarioContext,
+  count: number,
+  use: (nodes: NodeProcess[]) => Promise<T>,
+  extra: Partial<BenchNodeSpec> = {},
+): Promise<T> {
+  const nodes = await startNodes({ system: ctx.system, redisUrl: ctx.redisUrl, concurrency: ctx.profile.concurrency, ...extra }, count);
   try {
     return await use(nodes);
   } finally {
@@ -48,12 +59,12 @@ export async function withNodes<T>(ctx: ScenarioContext, count: number, use: (no
 }
 
 /** Per second, given a count and a duration in ms. */
-function perSecond(count: number, elapsedMs: number): number {
+export function perSecond(count: number, elapsedMs: number): number {
   return elapsedMs > 0 ? (count * 1000) / elapsedMs : NaN;
 }
 
 /** Waits until the nodes together ran `expected` tasks (or the deadline), then a settle time. */
-async function waitForRuns(nodes: NodeProcess[], expected: number, deadlineMs: number, settleMs: number): Promise<void> {
+export async function waitForRuns(nodes: NodeProcess[], expected: number, deadlineMs: number, settleMs: number): Promise<void> {
   while (Date.now() < deadlineMs) {
     const counts = await Promise.all(nodes.map((node) => node.count()));
     if (counts.reduce((a, b) => a + b, 0) >= expected) break;
@@ -62,14 +73,14 @@ async function waitForRuns(nodes: NodeProcess[], expected: number, deadlineMs: n
   await sleep(settleMs);
 }
 
-interface CollectedRuns {
+export interface CollectedRuns {
   taskIds: number[];
   latenessMs: number[];
   lastRunAtMs: number;
   cpuMicros: number;
 }
 
-async function collectRuns(nodes: NodeProcess[]): Promise<CollectedRuns> {
+export async function collectRuns(nodes: NodeProcess[]): Promise<CollectedRuns> {
   const reports = await Promise.all(nodes.map((node) => node.report()));
   return {
     taskIds: reports.flatMap((report) => report.taskIds),
@@ -80,7 +91,7 @@ async function collectRuns(nodes: NodeProcess[]): Promise<CollectedRuns> {
 }
 
 /** Adds `tasks` in one batch and warns when adding took longer than the lead before the first due time. */
-async function addBeforeDue(ctx: ScenarioContext, producer: Producer, tasks: BenchTask[], firstDueMs: number): Promise<void> {
+export async function addBeforeDue(ctx: ScenarioContext, producer: Producer, tasks: BenchTask[], firstDueMs: number): Promise<void> {
   await producer.addMany(tasks);
   const lateMs = Date.now() - firstDueMs;
   if (lateMs > 0) ctx.log(`  warning: ${ctx.system} finished adding ${lateMs} ms after the first due time`);
@@ -243,6 +254,6 @@ export const SCENARIOS: ReadonlyArray<[string, Scenario]> = [
   ['recurring', recurringScenario],
 ];
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
