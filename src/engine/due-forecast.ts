@@ -24,7 +24,8 @@ export interface DueForecast {
 const script = new LuaScript('due-histogram.lua');
 
 /**
- * The tasks of `name` due in each of the next `buckets` slices of `bucketMs`, in O(buckets × log n).
+ * The tasks of `name` due in each of the next `buckets` slices of `bucketMs`, in O(buckets × log n)
+ * per key bucket of the name.
  * @throws TypeError / RangeError naming the field on bad input.
  */
 export async function getDueForecast(ctx: OperatorContext, name: string, options: DueForecastOptions = {}): Promise<DueForecast> {
@@ -38,7 +39,10 @@ export async function getDueForecast(ctx: OperatorContext, name: string, options
     throw new RangeError(`redis_scheduler: getDueForecast bucketMs must be an integer from 1 to 86400000, received ${String(bucketMs)}`);
   }
   await ctx.ready('getDueForecast');
-  const due = ctx.keys.forHandler(name).due;
-  const [nowMs, ...counts] = (await script.run<unknown[]>(ctx.port, [due], [String(buckets), String(bucketMs)])).map(Number);
-  return { nowMs, bucketMs, counts };
+  const args = [String(buckets), String(bucketMs)];
+  // One reading per bucket of the name's keys (see keys.ts), summed slice by slice.
+  const readings = await Promise.all(ctx.keys.allBuckets(name).map((keys) => script.run<unknown[]>(ctx.port, [keys.due], args)));
+  const counts = new Array<number>(buckets).fill(0);
+  for (const [, ...slices] of readings) slices.forEach((count, i) => (counts[i] += Number(count)));
+  return { nowMs: Number(readings[0][0]), bucketMs, counts };
 }

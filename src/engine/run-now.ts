@@ -13,7 +13,7 @@ export async function runTaskNow(ctx: OperatorContext, name: string, taskInfo: s
   checkHandlerName(name);
   checkTaskInfo(taskInfo, ctx.maxTaskInfoBytes);
   await ctx.ready('runTaskNow');
-  const due = ctx.keys.forHandler(name).due;
-  const args = [name, ctx.keys.wakeChannel(name), publishCommandOf(ctx.port), taskInfo];
-  return Number(await script.run(ctx.port, [due], args)) === 1;
+  const keys = ctx.keys.forTask(name, taskInfo);
+  const args = [name, keys.wake, publishCommandOf(ctx.port), taskInfo];
+  return Number(await script.run(ctx.port, [keys.due], args)) === 1;
 }
