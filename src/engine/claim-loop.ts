@@ -140,7 +140,7 @@ export class ClaimLoop {
     this.clearWakeTimer();
     const full = performance.now() >= this.fullPassAtMs;
     if (!(await this.layoutChecked(full))) return;
-    this.units.sync(this.ctx.handlers.keys());
+    this.units.sync(this.ctx.handlers);
     if (full) {
       this.units.markAllDue();
       this.fullPassAtMs = performance.now() + options.safetyPollMs * (0.8 + 0.4 * Math.random());
@@ -148,26 +148,11 @@ export class ClaimLoop {
     }
     // An idle node takes the suspects left for an idle node (their units' replies did not count them as due).
     if (runner.running === 0) this.units.markSuspectsDue();
-    let blocked = false;
-    let failure: unknown;
     const due = this.units.dueInTurn();
     // An idle node first takes, alone, a suspect that a claim left for an idle node.
     const suspectFirst = runner.running === 0 ? due.findIndex((unit) => unit.suspectLeft) : -1;
     if (suspectFirst > 0) due.unshift(...due.splice(suspectFirst, 1));
-    for (let next = 0; next < due.length; ) {
-      const free = options.concurrency - runner.running;
-      if (free <= 0 || runner.isolatedTask) {
-        blocked = true;
-        break;
-      }
-      const width = next === 0 && suspectFirst >= 0 ? 1 : Math.min(PARALLEL_CLAIMS, free, due.length - next);
-      const wave = due.slice(next, next + width);
-      next += width;
-      // Claims in parallel never take a suspect (it must run alone): they say they are busy.
-      const runningHere = runner.running + (width > 1 ? 1 : 0);
-      const errors = await Promise.all(wave.map((unit, i) => this.claimUnit(unit, shareOf(free, width, i, options.claimBatchSize), runningHere)));
-      failure ??= errors.find((err) => err !== undefined);
-    }
+    const { blocked, failure } = await this.claimInWaves(due, suspectFirst >= 0);
     if (failure !== undefined) this.ctx.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(failure)}`);
     this.suspectLeft = this.units.all.some((unit) => unit.suspectLeft);
     const dueNow = this.units.nextDueDelayMs() <= 0;
@@ -177,6 +162,35 @@ export class ClaimLoop {
     const room = runner.running < options.concurrency && !runner.isolatedTask;
     if ((this.backlog && room) || (this.suspectLeft && runner.running === 0)) this.poller.request();
     this.wakeWithin(Math.max(0, Math.min(this.units.nextFutureDelayMs(), this.fullPassAtMs - performance.now())));
+  }
+
+  /**
+   * Claims the due units in their turn until free concurrency runs out. A backlogged unit (its last
+   * claim was cut short by its limit) gets a claim of its own with every free slot, so spreading a
+   * busy name over buckets does not split its claims into small ones. Other due units (woken by a
+   * message or a safety poll: usually a few tasks or none) go in parallel waves of up to
+   * {@link PARALLEL_CLAIMS} that share the free slots, so a safety poll over many idle units is quick.
+   * `aloneFirst`: the first unit holds a suspect left for this idle node, claimed alone.
+   */
+  private async claimInWaves(due: readonly ClaimUnit[], aloneFirst: boolean): Promise<{ blocked: boolean; failure: unknown }> {
+    const { options, runner } = this.ctx;
+    let failure: unknown;
+    for (let next = 0; next < due.length; ) {
+      const free = options.concurrency - runner.running;
+      if (free <= 0 || runner.isolatedTask) return { blocked: true, failure };
+      const width = (next === 0 && aloneFirst) || due[next].backlogged ? 1 : waveWidth(due, next, free);
+      const limit = Math.min(free, options.claimBatchSize);
+      let errors: unknown[];
+      if (width === 1) errors = [await this.claimUnit(due[next], limit, runner.running)];
+      else {
+        // Claims in parallel never take a suspect (it must run alone): they say they are busy.
+        const wave = due.slice(next, next + width);
+        errors = await Promise.all(wave.map((unit, i) => this.claimUnit(unit, shareOf(free, width, i, options.claimBatchSize), runner.running + 1)));
+      }
+      next += width;
+      failure ??= errors.find((err) => err !== undefined);
+    }
+    return { blocked: false, failure };
   }
 
   /**
@@ -218,10 +232,12 @@ export class ClaimLoop {
       result = await scripts.claim(unit.keys, limit, token, runningHere, settings);
     } catch (err) {
       unit.dueAtMs = Math.min(unit.dueAtMs, performance.now() + ERROR_RETRY_MS);
+      unit.backlogged = false;
       this.releaseLostClaim(unit, token);
       return err;
     }
     unit.suspectLeft = result.isolation === Isolation.LeftForIdle;
+    unit.backlogged = result.nextDelayMs === 0 && result.tasks.length >= limit;
     if (result.nextDelayMs >= 0) unit.dueAtMs = Math.min(unit.dueAtMs, performance.now() + result.nextDelayMs);
     if (!this.ctx.isListening()) {
       await runner.handBack(result.tasks.map((task) => ({ ...task, name: unit.name, bucket: unit.bucket, succeeded: false, cancelled: false })));
@@ -245,6 +261,14 @@ export class ClaimLoop {
       .finally(() => this.lostClaimReleases.delete(release));
     this.lostClaimReleases.add(release);
   }
+}
+
+/** How many of the due units from `next` on share a parallel wave: up to the next backlogged one, at most one per free slot. */
+function waveWidth(due: readonly ClaimUnit[], next: number, free: number): number {
+  const most = Math.min(PARALLEL_CLAIMS, free, due.length - next);
+  let width = 1;
+  while (width < most && !due[next + width].backlogged) width++;
+  return width;
 }
 
 /** The `i`-th of `width` parallel claims' share of `free` slots, at most `batch`, at least 1. */

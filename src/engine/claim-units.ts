@@ -13,6 +13,11 @@ export interface ClaimUnit {
   dueAtMs: number;
   /** Its last claim left a due suspect for an idle node (see claim.lua). */
   suspectLeft: boolean;
+  /**
+   * Its last claim took all it asked for and more was due: a backlog. The loop gives such a unit
+   * a claim of its own with every free slot, instead of a share of a parallel wave.
+   */
+  backlogged: boolean;
 }
 
 /** The units of the handled names, kept in step with the handlers and the bucket count. */
@@ -25,8 +30,9 @@ export class ClaimUnits {
   constructor(private readonly keys: KeySpace) {}
 
   /** Adds the units of new names (due at once: nothing is known of them) and drops those of names no longer handled. */
-  sync(names: Iterable<string>): void {
-    const wanted = new Set(names);
+  sync(handlers: ReadonlyMap<string, unknown>): void {
+    if (this.inStep(handlers)) return;
+    const wanted = new Set(handlers.keys());
     let changed = this.buckets !== this.keys.buckets;
     if (changed) this.byName.clear();
     this.buckets = this.keys.buckets;
@@ -40,11 +46,18 @@ export class ClaimUnits {
       if (this.byName.has(name)) continue;
       this.byName.set(
         name,
-        this.keys.allBuckets(name).map((keys) => ({ name, bucket: keys.bucket, keys, dueAtMs: -Infinity, suspectLeft: false })),
+        this.keys.allBuckets(name).map((keys) => ({ name, bucket: keys.bucket, keys, dueAtMs: -Infinity, suspectLeft: false, backlogged: false })),
       );
       changed = true;
     }
     if (changed) this.list = [...this.byName.values()].flat();
+  }
+
+  /** Whether the units already match these handlers and the bucket count (checked each pass without allocating). */
+  private inStep(handlers: ReadonlyMap<string, unknown>): boolean {
+    if (this.buckets !== this.keys.buckets || handlers.size !== this.byName.size) return false;
+    for (const name of handlers.keys()) if (!this.byName.has(name)) return false;
+    return true;
   }
 
   /** Every unit. */
