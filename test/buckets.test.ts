@@ -179,4 +179,27 @@ describe('buckets on one server', function () {
     assert.deepEqual(await bench.client.sendCommand(['SMEMBERS', new KeySpace(keyPrefix).names]), [], 'the emptied name stayed in the registry');
     assert.deepEqual(await producer.getStats(), []);
   });
+
+  it('with 8 buckets: a busy name that keeps every slot full does not starve a task of another name', async () => {
+    const keyPrefix = 'test:buckets:fair';
+    const engine = bench.engine({ keyPrefix, buckets: 8, concurrency: 2, safetyPollMs: 60_000 });
+    const busy = Array.from({ length: 400 }, (_, i) => ({ name: 'busy', dueTimeMs: 0, taskInfo: `b-${i}` }));
+    let busyRuns = 0;
+    let busyRunsBeforeOther = -1;
+    engine.setHandler('busy', async () => {
+      busyRuns++;
+      await sleep(2);
+    });
+    engine.setHandler('other', () => {
+      busyRunsBeforeOther = busyRuns;
+    });
+    await engine.addTasks(busy);
+    await engine.start();
+    await eventually(() => busyRuns >= 20, 30_000, 'the busy name to run');
+    await engine.addTask('other', 0, 'o-1');
+    await eventually(() => busyRunsBeforeOther >= 0, 30_000, 'the other name to run');
+    await engine.stop();
+    // 16 units in turn, at most 2 tasks a pass: the other name's unit comes first within 16 passes.
+    assert.ok(busyRunsBeforeOther < 200, `the other name waited for ${busyRunsBeforeOther} of the busy name's 400 runs`);
+  });
 });
