@@ -166,7 +166,8 @@ export class ClaimLoop {
 
   /**
    * Claims the due units in their turn until free concurrency runs out. A backlogged unit (its last
-   * claim was cut short by its limit) gets a claim of its own with every free slot, so spreading a
+   * claim was cut short by its limit) gets a claim of its own with every free slot (up to a batch;
+   * several backlogged units claim in parallel only when each gets a full batch), so spreading a
    * busy name over buckets does not split its claims into small ones. Other due units (woken by a
    * message or a safety poll: usually a few tasks or none) go in parallel waves of up to
    * {@link PARALLEL_CLAIMS} that share the free slots, so a safety poll over many idle units is quick.
@@ -178,14 +179,17 @@ export class ClaimLoop {
     for (let next = 0; next < due.length; ) {
       const free = options.concurrency - runner.running;
       if (free <= 0 || runner.isolatedTask) return { blocked: true, failure };
-      const width = (next === 0 && aloneFirst) || due[next].backlogged ? 1 : waveWidth(due, next, free);
-      const limit = Math.min(free, options.claimBatchSize);
+      const batch = options.claimBatchSize;
+      const backlogged = due[next].backlogged;
+      // Backlogged units share a wave only when each still gets a full batch (free >= 2 batches).
+      const most = next === 0 && aloneFirst ? 1 : backlogged ? Math.floor(free / batch) : free;
+      const width = waveWidth(due, next, most, backlogged);
       let errors: unknown[];
-      if (width === 1) errors = [await this.claimUnit(due[next], limit, runner.running)];
+      if (width === 1) errors = [await this.claimUnit(due[next], Math.min(free, batch), runner.running)];
       else {
         // Claims in parallel never take a suspect (it must run alone): they say they are busy.
         const wave = due.slice(next, next + width);
-        errors = await Promise.all(wave.map((unit, i) => this.claimUnit(unit, shareOf(free, width, i, options.claimBatchSize), runner.running + 1)));
+        errors = await Promise.all(wave.map((unit, i) => this.claimUnit(unit, shareOf(free, width, i, batch), runner.running + 1)));
       }
       next += width;
       failure ??= errors.find((err) => err !== undefined);
@@ -263,11 +267,14 @@ export class ClaimLoop {
   }
 }
 
-/** How many of the due units from `next` on share a parallel wave: up to the next backlogged one, at most one per free slot. */
-function waveWidth(due: readonly ClaimUnit[], next: number, free: number): number {
-  const most = Math.min(PARALLEL_CLAIMS, free, due.length - next);
+/**
+ * How many of the due units from `next` on go in one wave: consecutive units that are all
+ * backlogged or all not, at most {@link PARALLEL_CLAIMS} and `most`, at least one.
+ */
+function waveWidth(due: readonly ClaimUnit[], next: number, most: number, backlogged: boolean): number {
+  const limit = Math.min(PARALLEL_CLAIMS, most, due.length - next);
   let width = 1;
-  while (width < most && !due[next + width].backlogged) width++;
+  while (width < limit && due[next + width].backlogged === backlogged) width++;
   return width;
 }
 
