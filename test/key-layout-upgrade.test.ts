@@ -14,6 +14,8 @@ import { connectTarget, targetFromEnv, type TestConnection } from './support/red
 
 const PREFIX = 'test:upgrade';
 const LEASE_MS = 1_500;
+/** The old node's lease: long enough to outlast the upgrade's checks on a loaded cluster, so the task still counts as running. */
+const OLD_LEASE_MS = 6_000;
 const FIXTURES = join(__dirname, '..', '..', 'test', 'fixtures', 'layout-v1');
 
 /** The keys of one name as the single-tag version named them (its keys.ts, verbatim). */
@@ -46,7 +48,7 @@ const oldVersion = {
   },
   claim: async (port: RedisPort, name: string, limit: number, token: string) => {
     const k = oldKeys(name);
-    const reply = (await oldScript(port, 'claim.lua', [k.due, k.lease, k.claims, k.attempts, k.dead, k.deadInfo, k.suspects], [String(limit), String(LEASE_MS), token, '4', 'expired', '0'])) as unknown[];
+    const reply = (await oldScript(port, 'claim.lua', [k.due, k.lease, k.claims, k.attempts, k.dead, k.deadInfo, k.suspects], [String(limit), String(OLD_LEASE_MS), token, '4', 'expired', '0'])) as unknown[];
     const claimed = new Map<string, string>();
     for (let i = 2; i < reply.length; i += 3) claimed.set(String(reply[i]), `${token}|${String(reply[i + 1])}`);
     return claimed;
@@ -108,7 +110,7 @@ describe(`key-layout upgrade from the single-tag layout (${target.client}, ${tar
     await scheduler.start();
     try {
       // "b-running" held a lease of the old node: it runs once that lease expires.
-      await eventually(() => runs.length === 3, 10_000, 'the moved tasks to run');
+      await eventually(() => runs.length === 3, OLD_LEASE_MS + 10_000, 'the moved tasks to run');
       assert.deepEqual(runs.sort(), ['mail/b-running', 'mail/c-due-now', `${odd}/odd-task`]);
       await eventually(async () => (await scheduler.getStats())[0].running === 0, 5_000, 'the acknowledgements');
       assert.deepEqual(
