@@ -4,6 +4,7 @@ import { fnv1a32 } from './bucket-hash';
 import { KeySpace, MAX_BUCKETS, TASK_KEY_KINDS, type TaskKeys } from './keys';
 import { createRedisPort } from './redis/detect-client';
 import type { RedisPort } from './redis/redis-port';
+import { moveEntries } from './key-copy';
 
 /** What {@link rebucket} did. */
 export interface RebucketReport {
@@ -28,7 +29,6 @@ export interface RebucketOptions {
 
 /** Kinds whose entries are keyed by taskInfo: each entry goes to the bucket of its taskInfo. */
 const MEMBER_KINDS = TASK_KEY_KINDS.filter(([field]) => field !== 'paused' && field !== 'coalesced');
-const SCAN_COUNT = '1000';
 
 /**
  * Moves the tasks of `keyPrefix` into `buckets` buckets: scheduled, waiting for a retry (with their
@@ -94,7 +94,7 @@ async function moveName(port: RedisPort, oldBuckets: TaskKeys[], newBuckets: Tas
   const bucketOf = (member: string) => (newBuckets.length === 1 ? 0 : fnv1a32(member) % newBuckets.length);
   for (const old of oldBuckets) {
     for (const [field, kind] of MEMBER_KINDS) {
-      const copied = await moveEntries(port, old[field], (member) => newBuckets[bucketOf(member)][field]);
+      const copied = (await moveEntries(port, old[field], (member) => newBuckets[bucketOf(member)][field])) ?? 0;
       if (copied > 0) report.entries[kind] = (report.entries[kind] ?? 0) + copied;
     }
     const pausedAt = (await port.send(['GET', old.paused], old.paused)) as string | null;
@@ -108,47 +108,5 @@ async function moveName(port: RedisPort, oldBuckets: TaskKeys[], newBuckets: Tas
       await port.send(['INCRBY', newBuckets[0].coalesced, coalesced], newBuckets[0].coalesced);
       await port.send(['DEL', old.coalesced], old.coalesced);
     }
-  }
-}
-
-/** Copies every entry of `from` into the key `target(member)` (entries already there win), then deletes `from`. */
-async function moveEntries(port: RedisPort, from: string, target: (member: string) => string): Promise<number> {
-  const type = String(await port.send(['TYPE', from], from));
-  if (type === 'none') return 0;
-  const scan = { zset: 'ZSCAN', hash: 'HSCAN', set: 'SSCAN' }[type];
-  if (!scan) throw new Error(`redis_scheduler: cannot re-bucket ${from}: unexpected type ${type}`);
-  let copied = 0;
-  let cursor = '0';
-  do {
-    const [next, page] = (await port.send([scan, from, cursor, 'COUNT', SCAN_COUNT], from)) as [unknown, unknown[]];
-    cursor = String(next);
-    const entries = page.map(String);
-    const step = type === 'set' ? 1 : 2;
-    const byTarget = new Map<string, string[]>();
-    for (let i = 0; i < entries.length; i += step) {
-      const key = target(entries[i]);
-      byTarget.set(key, [...(byTarget.get(key) ?? []), ...entries.slice(i, i + step)]);
-    }
-    await Promise.all([...byTarget].map(([to, list]) => writeMissing(port, type, to, list)));
-    copied += entries.length / step;
-  } while (cursor !== '0');
-  await port.send(['DEL', from], from);
-  return copied;
-}
-
-/** Writes scanned entries into `to` without overwriting. */
-async function writeMissing(port: RedisPort, type: string, to: string, entries: string[]): Promise<void> {
-  if (type === 'set') {
-    await port.send(['SADD', to, ...entries], to);
-  } else if (type === 'hash') {
-    // HSCAN pages are (field, value) pairs.
-    await Promise.all(
-      Array.from({ length: entries.length / 2 }, (_, i) => port.send(['HSETNX', to, entries[2 * i], entries[2 * i + 1]], to)),
-    );
-  } else {
-    // ZSCAN pages are (member, score) pairs; ZADD takes (score, member).
-    const pairs: string[] = [];
-    for (let i = 0; i < entries.length; i += 2) pairs.push(entries[i + 1], entries[i]);
-    await port.send(['ZADD', to, 'NX', ...pairs], to);
   }
 }

@@ -1,6 +1,6 @@
+import { moveEntries } from './key-copy';
 import { KeySpace, TASK_KEY_KINDS, singleTagKeys } from './keys';
 import { createRedisPort } from './redis/detect-client';
-import type { RedisPort } from './redis/redis-port';
 
 /** What {@link upgradeKeyLayout} moved. */
 export interface KeyLayoutUpgradeReport {
@@ -11,8 +11,6 @@ export interface KeyLayoutUpgradeReport {
   /** Entries (tasks, claims, attempt counts, dead-task infos) copied into the new layout. */
   entries: number;
 }
-
-const SCAN_COUNT = '1000';
 
 /**
  * Moves the tasks of the single-tag layout (`{prefix}:<kind>:<name>`, every name in one Cluster
@@ -42,7 +40,7 @@ export async function upgradeKeyLayout(client: unknown, keyPrefix = 'ajs:schedul
     const from = singleTagKeys(keyPrefix, name);
     const to = keys.forHandler(name);
     for (const [field] of TASK_KEY_KINDS) {
-      const copied = await moveKey(port, from[field], to[field]);
+      const copied = await moveEntries(port, from[field], () => to[field]);
       if (copied !== undefined) {
         report.keys++;
         report.entries += copied;
@@ -50,40 +48,4 @@ export async function upgradeKeyLayout(client: unknown, keyPrefix = 'ajs:schedul
     }
   }
   return report;
-}
-
-/** Copies `from` into `to` (existing entries of `to` win), then deletes `from`; undefined if absent. */
-async function moveKey(port: RedisPort, from: string, to: string): Promise<number | undefined> {
-  const type = String(await port.send(['TYPE', from], from));
-  if (type === 'none') return undefined;
-  const scan = { zset: 'ZSCAN', hash: 'HSCAN', set: 'SSCAN' }[type];
-  if (!scan) throw new Error(`redis_scheduler: cannot upgrade ${from}: unexpected type ${type}`);
-  let copied = 0;
-  let cursor = '0';
-  do {
-    const [next, page] = (await port.send([scan, from, cursor, 'COUNT', SCAN_COUNT], from)) as [unknown, unknown[]];
-    cursor = String(next);
-    const entries = page.map(String);
-    if (entries.length > 0) copied += await writeMissing(port, type, to, entries);
-  } while (cursor !== '0');
-  await port.send(['DEL', from], from);
-  return copied;
-}
-
-/** Writes one scanned page into `to` without overwriting; returns how many entries it holds. */
-async function writeMissing(port: RedisPort, type: string, to: string, entries: string[]): Promise<number> {
-  if (type === 'set') {
-    await port.send(['SADD', to, ...entries], to);
-    return entries.length;
-  }
-  if (type === 'hash') {
-    // HSCAN pages are (field, value) pairs.
-    for (let i = 0; i < entries.length; i += 2) await port.send(['HSETNX', to, entries[i], entries[i + 1]], to);
-  } else {
-    // ZSCAN pages are (member, score) pairs; ZADD takes (score, member).
-    const pairs: string[] = [];
-    for (let i = 0; i < entries.length; i += 2) pairs.push(entries[i + 1], entries[i]);
-    await port.send(['ZADD', to, 'NX', ...pairs], to);
-  }
-  return entries.length / 2;
 }
