@@ -101,7 +101,7 @@ describe('buckets on one server', function () {
     // A node with the old count refuses to start, and a producer to write; the new count works.
     const stale = bench.engine({ keyPrefix, buckets: 1, allowUnknownHandlers: true });
     stale.setHandler('held', () => undefined);
-    await assert.rejects(stale.start(), /laid out in 4 bucket\(s\).*configured with buckets = 1.*npm run rebucket -- --url <redis-url> --prefix test:buckets:move --buckets 1/);
+    await assert.rejects(stale.start(), /laid out in 4 bucket\(s\).*configured with buckets = 1.*npx redis-scheduler rebucket --url <redis-url> --prefix test:buckets:move --buckets 1/);
     assert.equal(stale.isListening, false);
     await assert.rejects(stale.addTask('plain', 0, 'late'), /laid out in 4 bucket/);
     assert.equal(await after.getTask('plain', 'late'), null);

@@ -19,10 +19,15 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs the bin to its end (or, with `until`, until its stderr matches, then SIGTERM). */
+/** Runs the bin on PREFIX to its end (or, with `until`, until its stderr matches, then SIGTERM). */
 function cli(args: string[], until?: { stderr: RegExp; then: (stderr: string) => Promise<void> }): Promise<CliRun> {
+  return run(BIN, ['--url', process.env.TEST_REDIS_URL!, '--prefix', PREFIX, ...args], until);
+}
+
+/** Runs a script of the package with `args`, as cli() does. */
+function run(script: string, args: string[], until?: { stderr: RegExp; then: (stderr: string) => Promise<void> }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--url', process.env.TEST_REDIS_URL!, '--prefix', PREFIX, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let triggered = false;
@@ -171,5 +176,72 @@ describe('the redis-scheduler CLI', function () {
     const help = await cli(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: redis-scheduler/);
+  });
+
+  describe('rebucket', () => {
+    const url = () => process.env.TEST_REDIS_URL!;
+
+    it('moves every task of a prefix from 1 to 4 buckets: a 4-bucket node then runs each one; again, it does nothing', async () => {
+      const keyPrefix = 'test:cli:rebucket';
+      const producer = bench.engine({ keyPrefix, allowUnknownHandlers: true });
+      const taskInfos = Array.from({ length: 40 }, (_, i) => `order-${i}`);
+      await producer.addTasks(taskInfos.map((taskInfo) => ({ name: 'ship', dueTimeMs: 0, taskInfo })));
+      await producer.addTask('later', Date.now() + 3_600_000, 'next-week');
+
+      const moved = await run(BIN, ['rebucket', '--url', url(), '--prefix', keyPrefix, '--buckets', '4', '--json']);
+      assert.equal(moved.code, 0, moved.stderr);
+      const report = JSON.parse(moved.stdout) as { keyPrefix: string; from: number; to: number; names: number; entries: Record<string, number> };
+      assert.deepEqual({ ...report, entries: report.entries.due }, { keyPrefix, from: 1, to: 4, names: 2, entries: 41 });
+
+      const stale = bench.engine({ keyPrefix, buckets: 1 });
+      stale.setHandler('ship', () => undefined);
+      await assert.rejects(stale.start(), /laid out in 4 bucket\(s\).*redis-scheduler rebucket --url <redis-url> --prefix test:cli:rebucket --buckets 1/);
+      const node = bench.engine({ keyPrefix, buckets: 4, safetyPollMs: 200 });
+      const ran: string[] = [];
+      node.setHandler('ship', (taskInfo: string) => void ran.push(taskInfo));
+      await node.start();
+      await eventually(async () => ran.length === 40, 10_000, 'the 40 moved tasks ran');
+      assert.deepEqual([...ran].sort(), [...taskInfos].sort());
+      assert.equal((await node.getTask('later', 'next-week'))?.state, 'scheduled');
+      await node.stop();
+
+      // npm run rebucket is the same command (a comma-free --url is standalone)
+      const again = await run(join(ROOT, 'scripts', 'rebucket.js'), ['--url', url(), '--prefix', keyPrefix, '--buckets', '4']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout.trim(), `"${keyPrefix}" already has 4 bucket(s): nothing to do`);
+    });
+
+    it('refuses bad input with exit 2, and a prefix whose task is running with exit 1, moving nothing', async () => {
+      const usage: Array<[string[], RegExp]> = [
+        [['rebucket'], /--buckets is required/],
+        [['rebucket', '--buckets', '0'], /--buckets must be an integer from 1 to 256, received "0"/],
+        [['rebucket', '--buckets', 'four'], /--buckets must be an integer from 1 to 256, received "four"/],
+        [['rebucket', '--buckets', '4', '--name', ''], /--name needs a handler name/],
+        [['rebucket', '--buckets', '4', 'extra'], /unexpected argument "extra"/],
+        [['stats', '--buckets', '4'], /--buckets does not apply to stats/],
+      ];
+      for (const [args, message] of usage) {
+        const refused = await cli(args);
+        assert.equal(refused.code, 2, `${args.join(' ')}: exit ${refused.code}`);
+        assert.match(refused.stderr, message);
+      }
+
+      const keyPrefix = 'test:cli:rebucket-live';
+      const node = bench.engine({ keyPrefix, safetyPollMs: 200 });
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      node.setHandler('slow', () => finished);
+      await node.addTasks([{ name: 'slow', dueTimeMs: 0, taskInfo: 'busy' }, { name: 'slow', dueTimeMs: Date.now() + 3_600_000, taskInfo: 'waiting' }]);
+      await node.start();
+      await eventually(async () => (await node.getTask('slow', 'busy'))?.state === 'running', 10_000, 'the task runs');
+      const refused = await run(BIN, ['rebucket', '--url', url(), '--prefix', keyPrefix, '--buckets', '4']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^redis-scheduler: .*live lease.*nothing was moved/);
+      assert.equal(refused.stdout, '');
+      assert.equal((await node.getTask('slow', 'waiting'))?.state, 'scheduled');
+      finish();
+      await node.stop();
+      assert.equal(await bench.client.get(`{${keyPrefix}}:buckets`), '1');
+    });
   });
 });

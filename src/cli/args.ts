@@ -20,6 +20,9 @@ Commands:
   dashboard [--port 8080] [--host H] [--allow-actions] [--token T] [--metrics]
                                           the web dashboard (read-only unless --allow-actions;
                                           token also from $REDIS_SCHEDULER_DASHBOARD_TOKEN)
+  rebucket --buckets N [--name NAME]...   offline: move every task of the prefix to N buckets
+                                          (1-256; stop every node and producer first; --name:
+                                          a name the registry lost; docs/buckets.md)
 
 Options:
   --url URL          standalone Redis (default: $REDIS_URL, else redis://127.0.0.1:6379)
@@ -49,9 +52,13 @@ export interface CliRequest {
   token?: string;
   /** dashboard: serve /metrics beside it. */
   metrics: boolean;
+  /** rebucket: the new bucket count. */
+  buckets: number;
+  /** rebucket: names to move besides those of the registry. */
+  names: string[];
 }
 
-export type Command = 'stats' | 'list' | 'get' | 'retry' | 'purge' | 'pause' | 'resume' | 'metrics' | 'serve-metrics' | 'dashboard';
+export type Command = 'stats' | 'list' | 'get' | 'retry' | 'purge' | 'pause' | 'resume' | 'metrics' | 'serve-metrics' | 'dashboard' | 'rebucket';
 
 /** The command's positional arguments (after the command) and the options it accepts beyond the global ones. */
 const COMMANDS: Record<Command, { positionals: string; options: string[] }> = {
@@ -65,6 +72,7 @@ const COMMANDS: Record<Command, { positionals: string; options: string[] }> = {
   metrics: { positionals: '', options: [] },
   'serve-metrics': { positionals: '', options: ['port', 'host'] },
   dashboard: { positionals: '', options: ['port', 'host', 'allow-actions', 'token', 'metrics'] },
+  rebucket: { positionals: '', options: ['buckets', 'name'] },
 };
 
 const OPTIONS = {
@@ -83,7 +91,11 @@ const OPTIONS = {
   'allow-actions': { type: 'boolean' },
   token: { type: 'string' },
   metrics: { type: 'boolean' },
+  buckets: { type: 'string' },
+  name: { type: 'string', multiple: true },
 } as const;
+/** Most buckets of a prefix (MAX_BUCKETS of src/engine/keys.ts, not imported: a usage error loads no engine code). */
+const MAX_BUCKETS = 256;
 const GLOBAL_OPTIONS = new Set(['url', 'cluster', 'prefix', 'json', 'help']);
 const STATES: readonly string[] = ['scheduled', 'running', 'dead'];
 
@@ -121,7 +133,14 @@ export function readCommandLine(argv: string[], env: NodeJS.ProcessEnv): CliRequ
     allowActions: values['allow-actions'] === true,
     token: command === 'dashboard' ? readToken(values.token ?? env.REDIS_SCHEDULER_DASHBOARD_TOKEN, values.host, values['allow-actions'] === true) : undefined,
     metrics: values.metrics === true,
+    buckets: command === 'rebucket' ? readInteger(required(values.buckets, '--buckets'), '--buckets', 1, MAX_BUCKETS) : 0,
+    names: readNames(values.name ?? []),
   };
+}
+
+function readNames(names: string[]): string[] {
+  if (names.some((name) => name === '')) throw new UsageError('--name needs a handler name');
+  return names;
 }
 
 function readPort(command: Command, port: string | undefined): number {

@@ -15,7 +15,7 @@ type Runner = (engine: RedisScheduler, request: CliRequest) => Promise<CommandRe
 const ok = (output: string): CommandResult => ({ output, exitCode: 0 });
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
-export const COMMAND_RUNNERS: Record<Exclude<CliRequest['command'], 'serve-metrics' | 'dashboard'>, Runner> = {
+export const COMMAND_RUNNERS: Record<Exclude<CliRequest['command'], 'serve-metrics' | 'dashboard' | 'rebucket'>, Runner> = {
   stats: async (engine, request) => {
     const stats = await engine.getStats();
     return ok(request.json ? json(stats.map(({ handledHere: _, ...figures }) => figures)) : statsTable(stats));

@@ -9,16 +9,18 @@ const QUIET = { error: () => undefined, warn: () => undefined, info: () => undef
 
 async function run(request: CliRequest): Promise<number> {
   // Loaded only now: a mistyped command line is answered without loading the Redis client.
-  const [{ RedisScheduler }, { COMMAND_RUNNERS }, { connect }, { serveMetrics }, { serveDashboard }] = await Promise.all([
+  const [{ RedisScheduler }, { COMMAND_RUNNERS }, { connect }, { serveMetrics }, { serveDashboard }, { runRebucket }] = await Promise.all([
     import('../engine/scheduler'),
     import('./commands'),
     import('./connect'),
     import('./serve-metrics'),
     import('./serve-dashboard'),
+    import('./rebucket'),
   ]);
   const serving = request.command === 'serve-metrics' || request.command === 'dashboard';
   const { client, close } = await connect(request.target, serving);
   try {
+    if (request.command === 'rebucket') return print(await runRebucket(client, request));
     // Never started: this engine only reads and acts on Redis; it claims nothing. A server answers
     // "Redis unreachable" within 2 s while the connection is down instead of waiting.
     const options = { keyPrefix: request.keyPrefix, allowUnknownHandlers: true, metrics: false, ...(serving ? { redisWaitMs: 2_000 } : {}) };
@@ -33,12 +35,16 @@ async function run(request: CliRequest): Promise<number> {
       await new Promise((resolve) => server.close(resolve));
       return 0;
     }
-    const result = await COMMAND_RUNNERS[request.command as keyof typeof COMMAND_RUNNERS](engine, request);
-    process.stdout.write(`${result.output}\n`);
-    return result.exitCode;
+    return print(await COMMAND_RUNNERS[request.command as keyof typeof COMMAND_RUNNERS](engine, request));
   } finally {
     await close();
   }
+}
+
+/** Prints a command's output; returns its exit code. */
+function print(result: { output: string; exitCode: number }): number {
+  process.stdout.write(`${result.output}\n`);
+  return result.exitCode;
 }
 
 async function main(): Promise<void> {

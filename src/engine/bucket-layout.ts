@@ -62,7 +62,7 @@ export class BucketLayout {
   private refusal(reply: string): string {
     const prefix = this.keys.prefix;
     const to = this.wanted === 'auto' ? '<n>' : String(this.wanted);
-    const command = `npm run rebucket -- --url <redis-url> --prefix ${prefix} --buckets ${to}`;
+    const command = `npx redis-scheduler rebucket --url <redis-url> --prefix ${prefix} --buckets ${to}`;
     if (reply.startsWith('moving')) {
       return `redis_scheduler: keyPrefix "${prefix}" is being re-bucketed (${reply}); start the nodes once it has finished, or run it again if it was interrupted: ${command} (docs/buckets.md)`;
     }

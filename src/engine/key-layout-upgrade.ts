@@ -32,7 +32,7 @@ export async function upgradeKeyLayout(client: unknown, keyPrefix = 'ajs:schedul
   // It writes the one-bucket layout: a prefix re-bucketed already is upgraded first, re-bucketed after.
   const recorded = (await port.send(['GET', keys.bucketsKey], keys.bucketsKey)) as string | null;
   if (recorded !== null && recorded !== '1') {
-    throw new Error(`redis_scheduler: "${keyPrefix}" has ${recorded} bucket(s): upgrade the key layout before re-bucketing (npm run rebucket -- ... --buckets 1 first)`);
+    throw new Error(`redis_scheduler: "${keyPrefix}" has ${recorded} bucket(s): upgrade the key layout before re-bucketing (redis-scheduler rebucket ... --buckets 1 first)`);
   }
   const names = Array.from((await port.send(['SMEMBERS', keys.names], keys.names)) as Iterable<unknown>, String);
   const report: KeyLayoutUpgradeReport = { names: names.length, keys: 0, entries: 0 };

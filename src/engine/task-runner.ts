@@ -2,6 +2,7 @@ import type { KeySpace } from './keys';
 import type { SchedulerOptions } from './options';
 import { FailOutcome, type ClaimedTask, type Scripts } from './scripts';
 import { abortTask, groupByBucket, retentionPerBucket, signalOf, type HeldTask } from './held-task';
+import { AckQueue } from './ack-queue';
 import { SingleFlight } from './single-flight';
 import { describeTask } from './describe';
 import { errorMessage, errorText } from './errors';
@@ -22,7 +23,6 @@ export interface RunnerHooks {
 }
 
 const MAX_ERROR_CHARS = 4_096;
-const ERROR_RETRY_MS = 1_000;
 
 /**
  * Runs claimed tasks under their lease: starts the handlers, renews the leases, records each
@@ -32,10 +32,8 @@ const ERROR_RETRY_MS = 1_000;
 export class TaskRunner {
   /** name -> taskInfo -> claim held by this node */
   private readonly held = new Map<string, Map<string, HeldTask>>();
-  private readonly acker = new SingleFlight(() => this.flushAcks());
+  private readonly acks: AckQueue;
   private readonly renewer = new SingleFlight(() => this.renewLeases());
-  private ackQueue: HeldTask[] = [];
-  private ackRetryTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private idleWaiters: Array<() => void> = [];
   /**
@@ -56,7 +54,9 @@ export class TaskRunner {
     private readonly log: SchedulerLogger,
     private readonly hooks: RunnerHooks,
     private readonly recorder: RunRecorder,
-  ) {}
+  ) {
+    this.acks = new AckQueue(scripts, keys, log, hooks, (task) => this.untrack(task));
+  }
 
   get maxAttempts(): number {
     return this.options.maxRetries + 1;
@@ -115,10 +115,7 @@ export class TaskRunner {
     if (!(await inGrace(this.handBack(stillRunning)))) {
       this.log.error(`Redis did not answer: ${stillRunning.length} task(s) not handed back run again after their lease`);
     }
-    await inGrace(this.acker.settled());
-    clearTimeout(this.ackRetryTimer);
-    this.ackRetryTimer = undefined;
-    if (this.ackQueue.length > 0) await inGrace(this.flushAcks());
+    await this.acks.shutdown(inGrace);
     await inGrace(this.renewer.settled());
     clearInterval(this.renewTimer);
     this.renewTimer = undefined;
@@ -202,8 +199,7 @@ export class TaskRunner {
 
   private acknowledge(task: HeldTask): void {
     task.succeeded = true;
-    this.ackQueue.push(task);
-    this.acker.request();
+    this.acks.push(task);
   }
 
   private markCancelled(task: HeldTask): void {
@@ -266,37 +262,6 @@ export class TaskRunner {
       this.untrack(task);
     }
     return 'failure';
-  }
-
-  /** Acknowledges every ended task queued so far, one script call per bucket of a name. */
-  private async flushAcks(): Promise<void> {
-    const batch = this.ackQueue.splice(0);
-    await Promise.all(
-      groupByBucket(batch).map(async ({ name, bucket, tasks }) => {
-        try {
-          const refused = await this.scripts.complete(this.keys.forBucket(name, bucket), name, tasks);
-          if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
-          this.hooks.onTicksEnded(name, bucket);
-          for (const task of tasks) this.untrack(task);
-        } catch (err) {
-          this.requeueAcks(name, tasks, err);
-        }
-      }),
-    );
-  }
-
-  private requeueAcks(name: string, tasks: HeldTask[], err: unknown): void {
-    if (!this.hooks.isListening()) {
-      this.log.error(`could not acknowledge ${tasks.length} task(s) of "${name}" (${errorMessage(err)}); they run again after their lease`);
-      for (const task of tasks) this.untrack(task);
-      return;
-    }
-    this.log.warn(`could not acknowledge ${tasks.length} task(s) of "${name}" (${errorMessage(err)}); retrying`);
-    this.ackQueue.push(...tasks);
-    this.ackRetryTimer ??= setTimeout(() => {
-      this.ackRetryTimer = undefined;
-      this.acker.request();
-    }, ERROR_RETRY_MS);
   }
 
   /** Extends the lease of every task this node holds; aborts the handlers whose lease is lost or task removed. */

@@ -64,7 +64,7 @@ describe('cluster buckets: one name over every master', function () {
   it('refuses a node configured with another bucket count, with the command that changes it', async () => {
     const other = new RedisScheduler(run!.connection.client, { keyPrefix, buckets: 4 }, quietLogger());
     other.setHandler('hot', () => undefined);
-    await assert.rejects(other.start(), /laid out in 12 bucket\(s\).*buckets = 4.*npm run rebucket -- --url <redis-url> --prefix test:buckets --buckets 4/);
+    await assert.rejects(other.start(), /laid out in 12 bucket\(s\).*buckets = 4.*npx redis-scheduler rebucket --url <redis-url> --prefix test:buckets --buckets 4/);
     assert.equal(other.isListening, false);
     await assert.rejects(other.addTask('hot', 0, 'refused'), /laid out in 12 bucket/);
     assert.equal(await run!.producer.getTask('hot', 'refused'), null);

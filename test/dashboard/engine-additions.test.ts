@@ -1,6 +1,7 @@
 // Issue 13: what the engine gained for the dashboard: runTaskNow (only a scheduled task, attempts
 // kept, listeners woken), getDueForecast (slices by Redis time) and the node of a running task.
 import assert from 'node:assert/strict';
+import { KeySpace } from '../../src/engine/keys';
 import { EngineBench, sleep } from '../support/engines';
 import { eventually } from '../support/nodes';
 import { scanKeys } from '../support/scan-keys';
@@ -118,5 +119,44 @@ describe('dashboard: runTaskNow, getDueForecast and the node of a running task',
     assert.equal((await operator.getTask('work', 'a'))?.node, running.find((task) => task.taskInfo === 'a')?.node);
     for (const release of releases) release();
     await Promise.all(nodes.map((node) => node.stop()));
+  });
+
+  it('over 4 buckets: runTaskNow moves a task within its own bucket and a listener runs it; getDueForecast sums every bucket', async () => {
+    const keyPrefix = `${PREFIX}:buckets`;
+    const operator = bench.engine({ keyPrefix, buckets: 4, allowUnknownHandlers: true });
+    const keys = new KeySpace(keyPrefix, 4);
+    const now = await bench.redisNowMs();
+    const dueIn = (i: number) => now + (i < 10 ? 30_000 : i < 20 ? 90_000 : 150_000);
+    await operator.addTasks(Array.from({ length: 40 }, (_, i) => ({ name: 'f', dueTimeMs: dueIn(i), taskInfo: `task-${i}` })));
+    // the 40 tasks are spread over the 4 buckets (each one's due set holds some)
+    const perBucket = await Promise.all(keys.allBuckets('f').map(async (bucket) => Number(await bench.client.zCard(bucket.due))));
+    assert.equal(perBucket.length, 4);
+    assert.ok(perBucket.every((count) => count > 0), `per bucket: ${perBucket.join(', ')}`);
+    assert.equal(perBucket.reduce((a, b) => a + b), 40);
+    const forecast = await operator.getDueForecast('f', { buckets: 3, bucketMs: 60_000 });
+    assert.deepEqual(forecast.counts, [10, 10, 20]);
+
+    // one task an hour away per bucket, an idle listener whose safety poll is a minute away
+    const runs: string[] = [];
+    const listener = bench.engine({ keyPrefix, buckets: 4, safetyPollMs: 60_000 });
+    listener.setHandler('later', async (taskInfo) => void runs.push(taskInfo));
+    await listener.start();
+    const byBucket = new Map<number, string>();
+    for (let i = 0; byBucket.size < 4; i++) if (!byBucket.has(keys.bucketOf(`job-${i}`))) byBucket.set(keys.bucketOf(`job-${i}`), `job-${i}`);
+    const hourAway = Date.now() + 3_600_000;
+    await operator.addTasks([...byBucket.values()].map((taskInfo) => ({ name: 'later', dueTimeMs: hourAway, taskInfo })));
+    await sleep(300);
+    for (const bucket of [3, 1]) {
+      const taskInfo = byBucket.get(bucket)!;
+      assert.equal(await operator.runTaskNow('later', taskInfo), true);
+      // moved inside its bucket's due set (no copy elsewhere), or already claimed from it
+      const score = (await bench.client.zScore(keys.forBucket('later', bucket).due, taskInfo)) as number | null;
+      assert.ok(score === null || score <= (await bench.redisNowMs()), `due score ${score}`);
+      for (const other of [0, 1, 2, 3].filter((b) => b !== bucket)) assert.equal(await bench.client.zScore(keys.forBucket('later', other).due, taskInfo), null);
+    }
+    await eventually(() => runs.length === 2, 5_000, 'the woken listener to run both');
+    assert.deepEqual(runs.sort(), [byBucket.get(1)!, byBucket.get(3)!].sort());
+    for (const bucket of [0, 2]) assert.equal((await operator.getTask('later', byBucket.get(bucket)!))?.dueTimeMs, hourAway);
+    await listener.stop();
   });
 });
