@@ -61,12 +61,16 @@ export class LuaScript {
   }
 
   private async runOnce<T>(port: RedisPort, keys: string[], args: string[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args];
+    // Built once (claims and acknowledgements carry hundreds of arguments); the fallback swaps the head.
+    const command = ['EVALSHA', this.sha, String(keys.length), ...keys, ...args];
     try {
-      return (await withTimeout(port.send(['EVALSHA', this.sha, ...tail], keys[0]), this.file)) as T;
+      return (await withTimeout(port.send(command, keys[0]), this.file)) as T;
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await withTimeout(port.send(['EVAL', this.source, ...tail], keys[0]), this.file)) as T;
+      const fallback = command.slice();
+      fallback[0] = 'EVAL';
+      fallback[1] = this.source;
+      return (await withTimeout(port.send(fallback, keys[0]), this.file)) as T;
     }
   }
 }
