@@ -50,9 +50,10 @@ export class AckQueue {
     await Promise.all(
       groupByBucket(batch).map(async ({ name, bucket, tasks }) => {
         try {
-          const refused = await this.scripts.complete(this.keys.forBucket(name, bucket), name, tasks);
+          const { refused, ticksEnded } = await this.scripts.completeReporting(this.keys.forBucket(name, bucket), name, tasks);
           if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
-          this.hooks.onTicksEnded(name, bucket);
+          // Only an ended recurring tick has a next one to schedule (a missed one is picked up by the safety poll).
+          if (ticksEnded) this.hooks.onTicksEnded(name, bucket);
           for (const task of tasks) this.untrack(task);
         } catch (err) {
           this.requeue(name, tasks, err);

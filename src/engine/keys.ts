@@ -85,6 +85,8 @@ const NARROW_WINDOW_MAX_BUCKETS = 64;
 export class KeySpace {
   private bucketCount?: number;
   private readonly tags = new Map<string, string[]>();
+  /** Per name's tag list (so dropped with it): the keys of each bucket built so far (the add and claim paths ask per call). */
+  private readonly bucketKeys = new WeakMap<string[], TaskKeys[]>();
 
   /** `buckets`: the bucket count, if known now (else set by {@link useBuckets} once read from Redis). */
   constructor(
@@ -135,9 +137,12 @@ export class KeySpace {
     return this.forBucket(name, this.bucketOf(taskInfo));
   }
 
-  /** The keys of one bucket of a handler name. */
+  /** The keys of one bucket of a handler name (built once per name and bucket, then shared: read-only). */
   forBucket(name: string, bucket: number): TaskKeys {
-    return keysOfTag(`${this.prefix}:{${this.tagsOf(name)[bucket]}}`, bucket);
+    const tags = this.tagsOf(name);
+    let built = this.bucketKeys.get(tags);
+    if (!built) this.bucketKeys.set(tags, (built = []));
+    return (built[bucket] ??= Object.freeze(keysOfTag(`${this.prefix}:{${tags[bucket]}}`, bucket)));
   }
 
   /** The keys of every bucket of a handler name, bucket 0 first. */

@@ -19,10 +19,14 @@ export class NameRegistry {
     private readonly key: string,
   ) {}
 
-  /** Records `name` unless this process did within the last minute. */
-  async register(name: string): Promise<void> {
+  /** Records `name` unless this process did within the last minute (then nothing is awaited: adds call this each time). */
+  register(name: string): Promise<void> | undefined {
     const at = this.known.get(name);
-    if (at !== undefined && performance.now() - at < REGISTERED_TRUST_MS) return;
+    if (at !== undefined && performance.now() - at < REGISTERED_TRUST_MS) return undefined;
+    return this.write(name);
+  }
+
+  private async write(name: string): Promise<void> {
     await this.port.send(['SADD', this.key, name], this.key);
     if (this.known.size >= 100_000) this.known.clear();
     this.known.set(name, performance.now());

@@ -33,9 +33,16 @@ function isReconnecting(state: ConnectionState): boolean {
  * rejects with a RedisUnavailableError naming the call, the target and the last connection error.
  * Nothing is sent while waiting, so a rejected call has written nothing.
  */
-export async function waitForRedis(client: unknown, timeoutMs: number, call: string): Promise<void> {
+export function waitForRedis(client: unknown, timeoutMs: number, call: string): Promise<void> {
   const state = client as ConnectionState;
-  if (!isReconnecting(state)) return;
+  // Every add and operator call passes here: no async step when connected.
+  if (!isReconnecting(state)) return CONNECTED;
+  return waitForReady(client, state, timeoutMs, call);
+}
+
+const CONNECTED: Promise<void> = Promise.resolve();
+
+async function waitForReady(client: unknown, state: ConnectionState, timeoutMs: number, call: string): Promise<void> {
   let lastError: unknown;
   let onReady!: () => void;
   const onError = (err: unknown) => {

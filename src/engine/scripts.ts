@@ -43,6 +43,12 @@ export interface ClaimResult {
   isolation: Isolation;
 }
 
+/** What `complete.lua` reports: the acknowledgements refused (lease lost), and whether a recurring tick ended. */
+export interface CompleteResult<T> {
+  refused: T[];
+  ticksEnded: boolean;
+}
+
 /** What `renew.lua` reports about the leases it was asked to extend. */
 export interface RenewResult<T> {
   /** Expired and reclaimed: this node no longer holds them. */
@@ -153,10 +159,21 @@ export class Scripts {
 
   /** Acknowledges succeeded tasks; returns the ones refused because their lease was lost. */
   async complete<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<T[]> {
+    return (await this.completeReporting(keys, name, held)).refused;
+  }
+
+  /** Same, also saying whether a recurring tick ended (joined the `advance` set): only then is there a next tick to schedule. */
+  async completeReporting<T extends HeldClaim>(keys: TaskKeys, name: string, held: T[]): Promise<CompleteResult<T>> {
     const args: string[] = this.wakeArgs(name, keys);
     for (const h of held) args.push(h.taskInfo, h.token);
-    const refused = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due, keys.recurring, keys.ticks, keys.advance], args);
-    return refused.map((position) => held[Number(position) - 1]);
+    const reply = await this.completeScript.run<number[]>(this.port, [keys.lease, keys.claims, keys.attempts, keys.suspects, keys.due, keys.recurring, keys.ticks, keys.advance], args);
+    const refused: T[] = [];
+    let ticksEnded = false;
+    for (const position of reply) {
+      if (Number(position) === 0) ticksEnded = true;
+      else refused.push(held[Number(position) - 1]);
+    }
+    return { refused, ticksEnded };
   }
 
   /** Records a failed run: retry after `retryDelayMs`, or the dead set (trimmed to `deadRetention`) after the last attempt. */

@@ -114,7 +114,9 @@ export class TaskAdder {
   /** Adds tasks of one bucket of a name: `pairs` is (dueTimeMs, taskInfo, dueTimeMs, taskInfo, ...). */
   private async addChunk(name: string, bucket: number, pairs: string[]): Promise<void> {
     const { names, scripts, keys, metrics, handlers } = this.parts;
-    await names.register(name);
+    // No async step when the name is already registered (the common case on a busy producer).
+    const registering = names.register(name);
+    if (registering) await registering;
     const delayMs = await scripts.add(keys.forBucket(name, bucket), name, pairs);
     metrics.tasksAdded(name, pairs.length / 2);
     if (delayMs >= 0 && handlers.has(name)) this.parts.wakeBucket(name, bucket, delayMs);

@@ -15,7 +15,8 @@
   ARGV[4..] pairs of (taskInfo, token)
 
   Returns the 1-based positions of the pairs that were refused: their lease was lost (expired
-  and reclaimed) and they now belong to someone else or to no one.
+  and reclaimed) and they now belong to someone else or to no one; then a 0 if a recurring tick
+  ended here (it joined `advance`), so the caller asks for the next tick only then.
 
   Invariant: only the holder of the current claim can remove a leased task; a late
   acknowledgement never deletes a task that was re-queued or re-added meanwhile. The end of a
@@ -48,6 +49,7 @@ end
 local held = callInChunks('HMGET', claims, members)
 local done, freed, refused = {}, {}, {}
 local waitingDueMs = nil
+local ticksEnded = false
 for j, member in ipairs(members) do
   local token, claim = ARGV[2 * j + 3], held[j]
   if claim == token then
@@ -80,6 +82,7 @@ if #done > 0 then
       if redis.call('HEXISTS', recurring, member) == 1 then
         redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|succeeded')
         redis.call('SADD', advance, member)
+        ticksEnded = true
       end
     end
   end
@@ -88,4 +91,5 @@ if #freed > 0 then
   callInChunks('ZREM', lease, freed)
   callInChunks('HDEL', claims, freed)
 end
+if ticksEnded then refused[#refused + 1] = 0 end
 return refused

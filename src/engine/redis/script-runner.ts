@@ -50,23 +50,27 @@ export class LuaScript {
    * rethrown named after the script (script-errors.ts).
    */
   async run<T>(port: RedisPort, keys: string[], args: string[]): Promise<T> {
+    // Built once (claims and acknowledgements carry hundreds of arguments); the fallback swaps the head.
+    const command = ['EVALSHA', this.sha, String(keys.length), ...keys, ...args];
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.runOnce<T>(port, keys, args);
-      } catch (err) {
+        // One async step per call on the common path (adds and claims go through here).
+        return (await withTimeout(port.send(command, keys[0]), this.file)) as T;
+      } catch (first) {
+        let err = first;
+        if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+          const fallback = command.slice();
+          fallback[0] = 'EVAL';
+          fallback[1] = this.source;
+          try {
+            return (await withTimeout(port.send(fallback, keys[0]), this.file)) as T;
+          } catch (second) {
+            err = second;
+          }
+        }
         if (!isTransientClusterError(err) || attempt >= CLUSTER_RETRY_DELAYS_MS.length) throw scriptError(this.file, err);
         await new Promise((resolve) => setTimeout(resolve, CLUSTER_RETRY_DELAYS_MS[attempt]));
       }
-    }
-  }
-
-  private async runOnce<T>(port: RedisPort, keys: string[], args: string[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args];
-    try {
-      return (await withTimeout(port.send(['EVALSHA', this.sha, ...tail], keys[0]), this.file)) as T;
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return (await withTimeout(port.send(['EVAL', this.source, ...tail], keys[0]), this.file)) as T;
     }
   }
 }
