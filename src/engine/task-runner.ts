@@ -11,7 +11,7 @@ import type { TaskContext, TaskHandler } from '../interfaces/redis_scheduler/bet
 
 /** What the runner needs from the node around it. */
 export interface RunnerHooks {
-  /** A slot became free (or a suspect ended): claim again if there is work. */
+  /** A slot became free, a suspect ended or the node became idle: claim again if there is work. */
   onSlotFree(): void;
   /** A retry in bucket `bucket` of a handled name is due in `delayMs`. */
   wakeBucket(name: string, bucket: number, delayMs: number): void;
@@ -47,6 +47,15 @@ export class TaskRunner {
   running = 0;
   /** The suspect running alone here, if any: nothing else is claimed meanwhile. */
   isolatedTask?: HeldTask;
+
+  /**
+   * No handler runs and this node holds no lease: every ended run's outcome is written. Only then
+   * may it take a suspect to run alone: a suspect that kills the node before a finished task's
+   * acknowledgement lands would let that lease expire and charge the finished task an attempt.
+   */
+  get unoccupied(): boolean {
+    return this.running === 0 && this.held.size === 0;
+  }
 
   constructor(
     private readonly scripts: Scripts,
@@ -278,6 +287,8 @@ export class TaskRunner {
           if (refused.length > 0) this.log.warn(`${refused.length} acknowledgement(s) of "${name}" refused: lease lost meanwhile`);
           this.hooks.onTicksEnded(name, bucket);
           for (const task of tasks) this.untrack(task);
+          // The last lease held here is written off: a suspect left for an idle node may go now.
+          if (this.unoccupied) this.hooks.onSlotFree();
         } catch (err) {
           this.requeueAcks(name, tasks, err);
         }
