@@ -79,7 +79,7 @@ export class ClaimLoop {
 
   /** A handler ended: claim again if work waits for a slot, or a suspect for an idle node. */
   onSlotFree(): void {
-    if (this.backlog || (this.suspectLeft && this.ctx.runner.running === 0)) this.poller.request();
+    if (this.backlog || (this.suspectLeft && this.ctx.runner.unoccupied)) this.poller.request();
   }
 
   /** A task of bucket `bucket` of `name` is due within `delayMs` (an add, a retry, a hand-back, a tick). */
@@ -146,11 +146,12 @@ export class ClaimLoop {
       this.fullPassAtMs = performance.now() + options.safetyPollMs * (0.8 + 0.4 * Math.random());
       this.ctx.advancer.advanceAll(this.ctx.handlers.keys());
     }
-    // An idle node takes the suspects left for an idle node (their units' replies did not count them as due).
-    if (runner.running === 0) this.units.markSuspectsDue();
+    // An idle node (no handler running, no acknowledgement pending: runner.unoccupied) takes the suspects
+    // left for an idle node (their units' replies did not count them as due).
+    if (runner.unoccupied) this.units.markSuspectsDue();
     const due = this.units.dueInTurn();
     // An idle node first takes, alone, a suspect that a claim left for an idle node.
-    const suspectFirst = runner.running === 0 ? due.findIndex((unit) => unit.suspectLeft) : -1;
+    const suspectFirst = runner.unoccupied ? due.findIndex((unit) => unit.suspectLeft) : -1;
     if (suspectFirst > 0) due.unshift(...due.splice(suspectFirst, 1));
     const { blocked, failure } = await this.claimInWaves(due, suspectFirst >= 0);
     if (failure !== undefined) this.ctx.log.error(`claim failed; trying again within ${ERROR_RETRY_MS} ms: ${errorMessage(failure)}`);
@@ -160,7 +161,7 @@ export class ClaimLoop {
     // More is due and there is room (or a suspect waits for this idle node): go on at once.
     // Otherwise a handler's end triggers the next poll.
     const room = runner.running < options.concurrency && !runner.isolatedTask;
-    if ((this.backlog && room) || (this.suspectLeft && runner.running === 0)) this.poller.request();
+    if ((this.backlog && room) || (this.suspectLeft && runner.unoccupied)) this.poller.request();
     this.wakeWithin(Math.max(0, Math.min(this.units.nextFutureDelayMs(), this.fullPassAtMs - performance.now())));
   }
 
@@ -185,7 +186,8 @@ export class ClaimLoop {
       const most = next === 0 && aloneFirst ? 1 : backlogged ? Math.floor(free / batch) : free;
       const width = waveWidth(due, next, most, backlogged);
       let errors: unknown[];
-      if (width === 1) errors = [await this.claimUnit(due[next], Math.min(free, batch), runner.running)];
+      // A lone claim may take a suspect only when the node is idle; otherwise it says it is busy.
+      if (width === 1) errors = [await this.claimUnit(due[next], Math.min(free, batch), runner.unoccupied ? 0 : runner.running + 1)];
       else {
         // Claims in parallel never take a suspect (it must run alone): they say they are busy.
         const wave = due.slice(next, next + width);

@@ -12,7 +12,7 @@ import type { TaskContext, TaskHandler } from '../interfaces/redis_scheduler/bet
 
 /** What the runner needs from the node around it. */
 export interface RunnerHooks {
-  /** A slot became free (or a suspect ended): claim again if there is work. */
+  /** A slot became free, a suspect ended or the node became idle: claim again if there is work. */
   onSlotFree(): void;
   /** A retry in bucket `bucket` of a handled name is due in `delayMs`. */
   wakeBucket(name: string, bucket: number, delayMs: number): void;
@@ -46,6 +46,15 @@ export class TaskRunner {
   /** The suspect running alone here, if any: nothing else is claimed meanwhile. */
   isolatedTask?: HeldTask;
 
+  /**
+   * No handler runs and this node holds no lease: every ended run's outcome is written. Only then
+   * may it take a suspect to run alone: a suspect that kills the node before a finished task's
+   * acknowledgement lands would let that lease expire and charge the finished task an attempt.
+   */
+  get unoccupied(): boolean {
+    return this.running === 0 && this.held.size === 0;
+  }
+
   constructor(
     private readonly scripts: Scripts,
     private readonly keys: KeySpace,
@@ -55,7 +64,7 @@ export class TaskRunner {
     private readonly hooks: RunnerHooks,
     private readonly recorder: RunRecorder,
   ) {
-    this.acks = new AckQueue(scripts, keys, log, hooks, (task) => this.untrack(task));
+    this.acks = new AckQueue(scripts, keys, log, hooks, (task) => this.untrackAcknowledged(task));
   }
 
   get maxAttempts(): number {
@@ -219,6 +228,12 @@ export class TaskRunner {
       tasks.delete(task.taskInfo);
       if (tasks.size === 0) this.held.delete(task.name);
     }
+  }
+
+  /** Forgets an acknowledged task; once the last lease held here is written off, a suspect left for an idle node may go. */
+  private untrackAcknowledged(task: HeldTask): void {
+    this.untrack(task);
+    if (this.unoccupied) this.hooks.onSlotFree();
   }
 
   private loseLease(task: HeldTask): void {
