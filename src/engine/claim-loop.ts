@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { BucketCountError, type BucketLayout } from './bucket-layout';
+import type { CancelNotices } from './cancel-notices';
 import { ClaimUnits, type ClaimUnit } from './claim-units';
 import { retentionPerBucket } from './held-task';
 import type { KeySpace } from './keys';
@@ -33,6 +34,8 @@ export interface ClaimLoopContext {
   options: SchedulerOptions;
   handlers: ReadonlyMap<string, TaskHandler>;
   runner: TaskRunner;
+  /** Whether a removal notice may have been lost while a claim was in flight. */
+  notices: CancelNotices;
   log: SchedulerLogger;
   isListening(): boolean;
   /** Asked at each safety poll, so an ended tick whose advance was missed (crash, Redis error) is picked up. */
@@ -233,6 +236,7 @@ export class ClaimLoop {
     };
     // Wake-ups that arrive while the claim is in flight lower this again (the reply may predate them).
     unit.dueAtMs = Infinity;
+    const mark = this.ctx.notices.mark();
     let result;
     try {
       result = await scripts.claim(unit.keys, limit, token, runningHere, settings);
@@ -245,6 +249,8 @@ export class ClaimLoop {
     unit.suspectLeft = result.isolation === Isolation.LeftForIdle;
     unit.backlogged = result.nextDelayMs === 0 && result.tasks.length >= limit;
     if (result.nextDelayMs >= 0) unit.dueAtMs = Math.min(unit.dueAtMs, performance.now() + result.nextDelayMs);
+    // removed meanwhile, and its notice possibly lost: the run only frees its lease (see task-runner.ts)
+    for (const token of await this.ctx.notices.removedSince(mark, unit.keys, result.tasks)) runner.cancelByClaim(token);
     if (!this.ctx.isListening()) {
       await runner.handBack(result.tasks.map((task) => ({ ...task, name: unit.name, bucket: unit.bucket, succeeded: false, cancelled: false })));
       return undefined;

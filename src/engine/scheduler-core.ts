@@ -2,6 +2,7 @@
 // table, the claim loop and the task runner, wired together once. The operator and recurring
 // facades (operator-api.ts, recurring-api.ts) and the lifecycle (scheduler.ts) build on it.
 import { BucketLayout } from './bucket-layout';
+import { CancelNotices } from './cancel-notices';
 import { ClaimLoop } from './claim-loop';
 import { SecondsLikeDueTimeHint } from './due-time-hint';
 import { KeySpace } from './keys';
@@ -29,6 +30,7 @@ export abstract class SchedulerCore {
   protected readonly handlers = new Map<string, TaskHandler>();
   protected readonly runner: TaskRunner;
   protected readonly loop: ClaimLoop;
+  protected readonly notices: CancelNotices;
   protected readonly redis: RedisPort;
   protected readonly names: NameRegistry;
   protected readonly wake: WakeSubscriptions;
@@ -77,7 +79,8 @@ export abstract class SchedulerCore {
     const isListening = () => this.listening;
     const advancer = this.recurrence;
     const layout = this.layout;
-    this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, layout, options: this.options, handlers: this.handlers, runner: this.runner, log, isListening, advancer });
+    const notices = (this.notices = new CancelNotices(this.scripts, this.options.leaseMs, () => this.runner.renewNow()));
+    this.loop = new ClaimLoop({ scripts: this.scripts, keys: this.keys, layout, options: this.options, handlers: this.handlers, runner: this.runner, notices, log, isListening, advancer });
     this.wake = new WakeSubscriptions(
       this.redis,
       this.keys,

@@ -40,6 +40,7 @@ const START_STEP_MS = 2_000;
  */
 export class RedisScheduler extends OperatorApi {
   private offReconnect?: () => void;
+  private offSubscriberState?: () => void;
   /** What the last start()/stop() call asked for: the last call wins. */
   private wanted = false;
   /** start()/stop() transitions, one after the other. */
@@ -160,6 +161,7 @@ export class RedisScheduler extends OperatorApi {
     }
     this.listening = true;
     this.offReconnect = this.redis.onReconnect(this.onReconnect);
+    this.offSubscriberState = this.redis.onSubscriberState?.(this.notices.onSubscriberState);
     this.runner.startRenewing();
     // Neither may hang the caller while Redis is unreachable; both carry on in the background.
     if (!this.evictionChecked) {
@@ -181,6 +183,9 @@ export class RedisScheduler extends OperatorApi {
     const beforeDeadline = within(this.options.shutdownTimeoutMs);
     this.offReconnect?.();
     this.offReconnect = undefined;
+    this.offSubscriberState?.();
+    this.offSubscriberState = undefined;
+    this.notices.stop();
     await beforeDeadline(this.legacy.stop());
     await beforeDeadline(this.wake.close());
     await this.loop.stop(beforeDeadline);

@@ -76,6 +76,11 @@ export class TaskRunner {
     this.renewTimer ??= setInterval(() => this.renewer.request(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
   }
 
+  /** Renews every lease held here now (coalesced with a renewal under way). */
+  renewNow(): void {
+    this.renewer.request();
+  }
+
   /** Starts a claimed task's handler; `isolated`: a suspect, run alone (nothing else is claimed meanwhile). */
   run(task: ClaimedTask, name: string, bucket: number, isolated: boolean): void {
     const held: HeldTask = { ...task, name, bucket, succeeded: false, cancelled: false };

@@ -1,4 +1,12 @@
-import { ChannelListeners, ReconnectListeners, type ClientFamily, type MessageListener, type RedisPort } from './redis-port';
+import {
+  ChannelListeners,
+  ReconnectListeners,
+  SubscriberStateListeners,
+  type ClientFamily,
+  type MessageListener,
+  type RedisPort,
+  type SubscriberStateListener,
+} from './redis-port';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -29,8 +37,11 @@ export class IoRedisPort implements RedisPort {
   protected subscriber?: IoRedisClient;
   protected readonly channels = new ChannelListeners();
   protected readonly reconnects = new ReconnectListeners();
+  protected readonly subscriberStates = new SubscriberStateListeners();
   /** Events that mean a connection is usable again. */
   protected readonly readyEvents: string[] = ['ready'];
+  /** Events of the subscriber that mean messages may have been lost. */
+  protected readonly lostEvents: string[] = ['close'];
 
   constructor(
     protected readonly client: IoRedisClient,
@@ -60,12 +71,18 @@ export class IoRedisPort implements RedisPort {
     };
   }
 
+  onSubscriberState(listener: SubscriberStateListener): () => void {
+    return this.subscriberStates.add(listener);
+  }
+
   async close(): Promise<void> {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     this.channels.clear();
     if (!subscriber) return;
     for (const event of this.readyEvents) subscriber.off(event, this.reconnects.emit);
+    for (const event of this.readyEvents) subscriber.off(event, this.subscriberStates.back);
+    for (const event of this.lostEvents) subscriber.off(event, this.subscriberStates.lost);
     if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
     else subscriber.disconnect();
   }
@@ -92,6 +109,8 @@ export class IoRedisPort implements RedisPort {
       subscriber.on('error', (err) => this.warn(`subscriber connection: ${err instanceof Error ? err.message : String(err)}`));
       subscriber.on(this.messageEvent, this.channels.dispatch);
       for (const event of this.readyEvents) subscriber.on(event, this.reconnects.emit);
+      for (const event of this.readyEvents) subscriber.on(event, this.subscriberStates.back);
+      for (const event of this.lostEvents) subscriber.on(event, this.subscriberStates.lost);
       this.subscriber = subscriber;
     }
     return this.subscriber;

@@ -1,4 +1,12 @@
-import { ChannelListeners, ReconnectListeners, type ClientFamily, type MessageListener, type RedisPort } from './redis-port';
+import {
+  ChannelListeners,
+  ReconnectListeners,
+  SubscriberStateListeners,
+  type ClientFamily,
+  type MessageListener,
+  type RedisPort,
+  type SubscriberStateListener,
+} from './redis-port';
 import { SocketOpening } from './socket-opening';
 
 type Listener = (...args: unknown[]) => void;
@@ -30,6 +38,7 @@ export class NodeRedis5Port implements RedisPort {
   private subscriberClient?: { connection: NodeRedis5Client; opening: SocketOpening };
   private readonly channels = new ChannelListeners();
   private readonly reconnects = new ReconnectListeners();
+  private readonly subscriberStates = new SubscriberStateListeners();
 
   constructor(
     protected readonly client: NodeRedis5Client,
@@ -57,6 +66,10 @@ export class NodeRedis5Port implements RedisPort {
       remove();
       this.client.off('ready', listener);
     };
+  }
+
+  onSubscriberState(listener: SubscriberStateListener): () => void {
+    return this.subscriberStates.add(listener);
   }
 
   async close(): Promise<void> {
@@ -87,7 +100,12 @@ export class NodeRedis5Port implements RedisPort {
       this.subscriberClient = current;
       subscriber.on('error', (err) => {
         // a connection being dropped is no news
-        if (this.subscriberClient === current) this.warn(`subscriber connection: ${err instanceof Error ? err.message : String(err)}`);
+        if (this.subscriberClient !== current) return;
+        this.warn(`subscriber connection: ${err instanceof Error ? err.message : String(err)}`);
+        this.subscriberStates.lost();
+      });
+      subscriber.on('ready', () => {
+        if (this.subscriberClient === current) this.subscriberStates.back();
       });
       subscriber.on('ready', this.reconnects.emit);
       await subscriber.connect();

@@ -1,4 +1,11 @@
-import { ChannelListeners, ReconnectListeners, type ClientFamily, type MessageListener, type RedisPort } from './redis-port';
+import {
+  ChannelListeners,
+  ReconnectListeners,
+  type ClientFamily,
+  type MessageListener,
+  type RedisPort,
+  type SubscriberStateListener,
+} from './redis-port';
 
 type Listener = (...args: unknown[]) => void;
 type ShardedListener = (message: string, channel: string) => void;
@@ -66,6 +73,18 @@ export class NodeRedisClusterPort implements RedisPort {
       this.cluster.off(event, handler);
       clearTimeout(this.errorTimer);
       this.errorTimer = undefined;
+    };
+  }
+
+  onSubscriberState(listener: SubscriberStateListener): () => void {
+    // Any connection error may be the sharded pub/sub connection's (node-redis 5/6 say `node-error`).
+    const lost = (): void => listener(false);
+    const lostEvent = this.emitsNodeReady ? 'node-error' : 'error';
+    this.cluster.on(lostEvent, lost);
+    const offBack = this.onReconnect(() => listener(true));
+    return () => {
+      this.cluster.off(lostEvent, lost);
+      offBack();
     };
   }
 

@@ -4,6 +4,9 @@ export type ClientFamily = 'node-redis-4' | 'node-redis-5' | 'node-redis-cluster
 /** Receives the payload of a pub/sub message. */
 export type MessageListener = (message: string) => void;
 
+/** Receives the pub/sub connection's state: false when it dropped, true when it is ready again. */
+export type SubscriberStateListener = (connected: boolean) => void;
+
 /**
  * The narrow view of Redis the engine uses, whatever client the application handed over.
  * One adapter per client family implements it; nothing past the adapters knows the client's API.
@@ -26,6 +29,12 @@ export interface RedisPort {
    * reconnect or a failover; returns the function that removes it.
    */
   onReconnect(listener: () => void): () => void;
+  /**
+   * Calls `listener(false)` when the pub/sub connection drops (what is published until it is back
+   * is lost) and `listener(true)` when it is ready again; returns the function that removes it.
+   * Optional: without it, a removal notice lost that way reaches the holder at its next renewal.
+   */
+  onSubscriberState?(listener: SubscriberStateListener): () => void;
   /** Closes what the port created (its pub/sub connection); never the application's client. */
   close(): Promise<void>;
 }
@@ -48,6 +57,23 @@ export class ReconnectListeners {
   readonly emit = (): void => {
     for (const listener of this.listeners) listener();
   };
+}
+
+/** Set of subscriber-state listeners shared by the adapters; `lost` and `back` are bound, for event emitters. */
+export class SubscriberStateListeners {
+  private readonly listeners = new Set<SubscriberStateListener>();
+
+  add(listener: SubscriberStateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  readonly lost = (): void => this.emit(false);
+  readonly back = (): void => this.emit(true);
+
+  private emit(connected: boolean): void {
+    for (const listener of this.listeners) listener(connected);
+  }
 }
 
 /** Routes pub/sub messages of the channels subscribed through a port to their listener. */

@@ -1,5 +1,6 @@
-// A TCP proxy on 127.0.0.1 between a node and its redis-server that can drop the reply of a claim
-// after Redis has run it: the lease is taken in Redis, but the node never learns it.
+// A TCP proxy on 127.0.0.1 between a node and its redis-server that can drop (or hold back) the reply
+// of a claim after Redis has run it: the lease is taken in Redis, but the node does not learn it (yet).
+// It can also cut the node's pub/sub connections and refuse new connections meanwhile.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -18,11 +19,20 @@ interface ProxiedConnection {
   downstream: net.Socket;
   upstream: net.Socket;
   sentClaim: boolean;
+  /** It sent SUBSCRIBE: the node's pub/sub connection. */
+  subscriber: boolean;
+  /** Replies held back, in order (from a held claim reply until its release). */
+  held?: Buffer[];
 }
+
+/** Releases a held claim reply to the node. */
+export type ReleaseReply = () => void;
 
 export class FaultProxy {
   private readonly connections = new Set<ProxiedConnection>();
   private dropArmed?: () => void;
+  private holdArmed?: (release: ReleaseReply) => void;
+  private refusing = false;
   private readonly claimSha = claimScriptSha();
 
   private constructor(
@@ -50,25 +60,63 @@ export class FaultProxy {
     });
   }
 
+  /** Resolves once the reply of a claim that leased a task is held back (with the function that lets it through). */
+  holdNextLeasingClaimReply(): Promise<ReleaseReply> {
+    return new Promise((resolve) => {
+      this.holdArmed = resolve;
+    });
+  }
+
+  /** Cuts the node's pub/sub connections and refuses new connections until {@link acceptConnections}. */
+  cutSubscribers(): void {
+    this.refusing = true;
+    for (const connection of this.connections) if (connection.subscriber) this.destroy(connection);
+  }
+
+  /** Lets new connections through again. */
+  acceptConnections(): void {
+    this.refusing = false;
+  }
+
   async close(): Promise<void> {
     for (const connection of this.connections) this.destroy(connection);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private pipe(downstream: net.Socket): void {
+    if (this.refusing) {
+      downstream.destroy();
+      return;
+    }
     const upstream = net.connect(this.targetPort, '127.0.0.1');
-    const connection: ProxiedConnection = { downstream, upstream, sentClaim: false };
+    const connection: ProxiedConnection = { downstream, upstream, sentClaim: false, subscriber: false };
     this.connections.add(connection);
     downstream.on('data', (data) => {
       if (data.includes(this.claimSha)) connection.sentClaim = true;
+      if (/subscribe/i.test(data.toString('latin1'))) connection.subscriber = true;
       upstream.write(data);
     });
     upstream.on('data', (data) => {
+      if (connection.held) {
+        connection.held.push(data);
+        return;
+      }
+      const leasing = connection.sentClaim && LEASING_CLAIM_REPLY.test(data.toString('latin1'));
       const drop = this.dropArmed;
-      if (drop && connection.sentClaim && LEASING_CLAIM_REPLY.test(data.toString('latin1'))) {
+      if (drop && leasing) {
         this.dropArmed = undefined;
         this.destroy(connection);
         drop();
+        return;
+      }
+      const hold = this.holdArmed;
+      if (hold && leasing) {
+        this.holdArmed = undefined;
+        connection.held = [data];
+        hold(() => {
+          for (const reply of connection.held ?? []) downstream.write(reply);
+          connection.held = undefined;
+        });
         return;
       }
       downstream.write(data);
