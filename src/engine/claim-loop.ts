@@ -142,7 +142,8 @@ export class ClaimLoop {
     const { options, runner } = this.ctx;
     this.clearWakeTimer();
     const full = performance.now() >= this.fullPassAtMs;
-    if (!(await this.layoutChecked(full))) return;
+    // Between safety polls a known bucket count needs no check (no async step).
+    if ((full || !this.ctx.keys.hasBuckets) && !(await this.layoutChecked(full))) return;
     this.units.sync(this.ctx.handlers);
     if (full) {
       this.units.markAllDue();

@@ -42,14 +42,20 @@ export interface BucketGroup {
 
 /** Tasks grouped by (handler name, bucket): one script call per group. */
 export function groupByBucket(tasks: Iterable<HeldTask>): BucketGroup[] {
-  const groups = new Map<string, BucketGroup>();
+  const groups = new Map<string, BucketGroup[]>();
+  const all: BucketGroup[] = [];
+  // Runs of tasks of one bucket are the rule (a claim's tasks end together): they skip the lookups.
+  let last: BucketGroup | undefined;
   for (const task of tasks) {
-    const id = `${task.bucket}\u0000${task.name}`;
-    let group = groups.get(id);
-    if (!group) groups.set(id, (group = { name: task.name, bucket: task.bucket, tasks: [] }));
-    group.tasks.push(task);
+    if (last?.bucket !== task.bucket || last.name !== task.name) {
+      let ofName = groups.get(task.name);
+      if (!ofName) groups.set(task.name, (ofName = []));
+      last = ofName[task.bucket];
+      if (!last) all.push((last = ofName[task.bucket] = { name: task.name, bucket: task.bucket, tasks: [] }));
+    }
+    last.tasks.push(task);
   }
-  return [...groups.values()];
+  return all;
 }
 
 /** Dead-set retention per bucket: a name keeps about `maxTasks` dead tasks in all, split over its buckets. */

@@ -40,7 +40,13 @@ export function waitForRedis(client: unknown, timeoutMs: number, call: string): 
   return waitForReady(client, state, timeoutMs, call);
 }
 
-const CONNECTED: Promise<void> = Promise.resolve();
+/** Whether a call would go out at once: {@link waitForRedis} has nothing to wait for. */
+export function isRedisConnected(client: unknown): boolean {
+  return !isReconnecting(client as ConnectionState);
+}
+
+/** A settled promise, shared by the calls that have nothing to wait for. */
+export const CONNECTED: Promise<void> = Promise.resolve();
 
 async function waitForReady(client: unknown, state: ConnectionState, timeoutMs: number, call: string): Promise<void> {
   let lastError: unknown;

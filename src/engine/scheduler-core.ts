@@ -15,7 +15,7 @@ import { resolveOptions, type SchedulerOptions } from './options';
 import { Recurrence } from './recurrence';
 import { createRedisPort } from './redis/detect-client';
 import type { RedisPort } from './redis/redis-port';
-import { waitForRedis } from './redis-wait';
+import { CONNECTED, isRedisConnected, waitForRedis } from './redis-wait';
 import { Scripts } from './scripts';
 import { TaskAdder } from './task-adder';
 import { TaskRunner } from './task-runner';
@@ -114,8 +114,16 @@ export abstract class SchedulerCore {
   /** Figures per handler name; implemented in operator-api.ts (the metrics read them). */
   abstract getStats(): Promise<HandlerStats[]>;
 
-  /** Waits for Redis (up to redisWaitMs) before the first command of `call`, then for the bucket count (once). */
-  protected async ready(call: string): Promise<void> {
+  /**
+   * Waits for Redis (up to redisWaitMs) before the first command of `call`, then for the bucket count (once).
+   * Connected with the count known (the rule once running), it returns a settled promise: no async step.
+   */
+  protected ready(call: string): Promise<void> {
+    if (this.keys.hasBuckets && isRedisConnected(this.client)) return CONNECTED;
+    return this.readySlowly(call);
+  }
+
+  private async readySlowly(call: string): Promise<void> {
     await waitForRedis(this.client, this.options.redisWaitMs, call);
     await this.layout.ready();
   }

@@ -83,14 +83,27 @@ export class TaskRunner {
 
   /** Starts a claimed task's handler; `isolated`: a suspect, run alone (nothing else is claimed meanwhile). */
   run(task: ClaimedTask, name: string, bucket: number, isolated: boolean): void {
-    const held: HeldTask = { ...task, name, bucket, succeeded: false, cancelled: false };
+    // Every field written here, in one order: one object shape for every held task (no spread).
+    const held: HeldTask = {
+      taskInfo: task.taskInfo,
+      token: task.token,
+      dueTimeMs: task.dueTimeMs,
+      attempt: task.attempt,
+      name,
+      bucket,
+      abort: undefined,
+      abortReason: undefined,
+      succeeded: false,
+      cancelled: false,
+      handedBack: false,
+    };
     // An earlier run of this task still going on here lost its lease (this node stalled past it).
     const earlier = this.held.get(name)?.get(task.taskInfo);
     if (earlier) this.loseLease(earlier);
     let tasks = this.held.get(name);
     if (!tasks) this.held.set(name, (tasks = new Map()));
     tasks.set(task.taskInfo, held);
-    if (this.earlyCancels.delete(task.token)) this.markCancelled(held);
+    if (this.earlyCancels.size > 0 && this.earlyCancels.delete(task.token)) this.markCancelled(held);
     if (isolated) this.isolatedTask = held;
     this.running++;
     void this.execute(held);

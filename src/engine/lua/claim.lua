@@ -51,8 +51,7 @@ local due, lease, claims, attempts, dead, deadInfo, suspects = KEYS[1], KEYS[2],
 local limit, leaseMs, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local maxAttempts, expiredError, runningHere = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 local deadMaxTasks, deadMaxAgeMs = tonumber(ARGV[7]), tonumber(ARGV[8])
-local paused = redis.call('EXISTS', KEYS[8]) == 1
-local recurring, ticks, advance = KEYS[9], KEYS[10], KEYS[11]
+local pausedKey, recurring, ticks, advance = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
@@ -109,9 +108,16 @@ local result = { -1, 0 }
 local nextDueMs = nil
 local taken, leaseArgs, claimArgs = {}, {}, {}
 local leaseUntilMs = nowMs + leaseMs
-local hasClaims = redis.call('EXISTS', claims) == 1
-local hasAttempts = redis.call('EXISTS', attempts) == 1
-local hasSuspects = redis.call('EXISTS', suspects) == 1
+-- Keys a claim rarely finds (no retry, suspect, pause or recurring task): one EXISTS over all four
+-- tells the common case; only when one exists is each asked. (claims is read by HMGET directly:
+-- a missing hash answers nils.)
+local hasAttempts, hasSuspects, paused, hasRecurring = false, false, false, false
+if redis.call('EXISTS', attempts, suspects, pausedKey, recurring) > 0 then
+  hasAttempts = redis.call('EXISTS', attempts) == 1
+  hasSuspects = redis.call('EXISTS', suspects) == 1
+  paused = redis.call('EXISTS', pausedKey) == 1
+  hasRecurring = redis.call('EXISTS', recurring) == 1
+end
 -- Pages of the due set in order; entries skipped (held by a run, or suspects left for an idle node)
 -- are few, so one page is the rule. A paused name is not scanned: nothing is claimed, and its due
 -- tasks do not wake the caller.
@@ -126,7 +132,7 @@ while scanning do
   offset = offset + pageSize
   -- One HMGET per hash instead of one call per task: who holds a lease, how many attempts are used.
   local holders, used = {}, {}
-  if #members > 0 and hasClaims then holders = redis.call('HMGET', claims, unpack(members)) end
+  if #members > 0 then holders = redis.call('HMGET', claims, unpack(members)) end
   if #members > 0 and hasAttempts then used = redis.call('HMGET', attempts, unpack(members)) end
   for j, member in ipairs(members) do
     local dueTimeMs = entries[2 * j]
@@ -162,7 +168,7 @@ if #taken > 0 then
   redis.call('ZADD', lease, unpack(leaseArgs))
   redis.call('HSET', claims, unpack(claimArgs))
   -- Recurring tasks (issue 11): a first attempt starts a tick afresh; a retry keeps its start.
-  if redis.call('EXISTS', recurring) == 1 then
+  if hasRecurring then
     local isRecurring = redis.call('HMGET', recurring, unpack(taken))
     for j, member in ipairs(taken) do
       if isRecurring[j] then

@@ -70,14 +70,22 @@ end
 if #done > 0 then
   callInChunks('ZREM', lease, done)
   callInChunks('HDEL', claims, done)
-  if redis.call('EXISTS', attempts) == 1 then
+  -- Keys an acknowledgement rarely finds (no retry, suspect or recurring task): one EXISTS over all
+  -- three tells the common case; only when one exists is each asked.
+  local hasAttempts, hasSuspects, hasRecurring = false, false, false
+  if redis.call('EXISTS', attempts, suspects, recurring) > 0 then
+    hasAttempts = redis.call('EXISTS', attempts) == 1
+    hasSuspects = redis.call('EXISTS', suspects) == 1
+    hasRecurring = redis.call('EXISTS', recurring) == 1
+  end
+  if hasAttempts then
     callInChunks('HDEL', attempts, done)
   end
-  if redis.call('EXISTS', suspects) == 1 then
+  if hasSuspects then
     callInChunks('SREM', suspects, done)
   end
   -- Recurring tasks (issue 11): an ended tick waits in `advance` until its next one is scheduled.
-  if redis.call('EXISTS', recurring) == 1 then
+  if hasRecurring then
     for _, member in ipairs(done) do
       if redis.call('HEXISTS', recurring, member) == 1 then
         redis.call('HSET', ticks, member, string.match(redis.call('HGET', ticks, member) or '', '^[^|]*') .. '|succeeded')
