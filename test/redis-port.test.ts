@@ -24,31 +24,26 @@ const keys = new KeySpace('test:port');
 /** Names whose tags land on different slots (and, on a cluster of 3 masters, on more than one master). */
 const NAMES = ['alpha', 'beta', 'gamma', 'delta', 'odd {name}'];
 
-/** Kills, on every node, the connections named `name` (CLIENT KILL ID); returns how many. */
-async function killConnections(name: string): Promise<number> {
+/**
+ * Kills, on every node, the connections named `name` (CLIENT KILL ID) whose CLIENT LIST line passes
+ * `also`; returns how many. `anyName`: every connection passing `also`, named or not.
+ */
+async function killConnections(name: string, also: (line: string) => boolean = () => true, anyName = false): Promise<number> {
   let killed = 0;
   for (const port of ports) {
     const list = await redisCli(port, ['CLIENT', 'LIST']).catch(() => '');
-    for (const id of list.split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)![1])) {
+    const lines = list.split('\n').filter((l) => (anyName || l.includes(` name=${name} `)) && also(l));
+    for (const id of lines.map((l) => /\bid=(\d+)/.exec(l)![1])) {
       killed += Number(await redisCli(port, ['CLIENT', 'KILL', 'ID', id]).catch(() => '0'));
     }
   }
   return killed;
 }
 
-/** Kills, on every node, the connections named `name` subscribed to a channel (sharded or not); returns how many. */
-async function killSubscribed(name: string): Promise<number> {
-  let killed = 0;
-  for (const port of ports) {
-    const list = await redisCli(port, ['CLIENT', 'LIST']).catch(() => '');
-    // ioredis names no sharded subscriber of a cluster: there, this test's are the only ones
-    const named = (l: string) => l.includes(` name=${name} `) || (cluster && target.client === 'ioredis');
-    const subscribed = list.split('\n').filter((l) => named(l) && /\bs?sub=[1-9]/.test(l));
-    for (const id of subscribed.map((l) => /\bid=(\d+)/.exec(l)![1])) {
-      killed += Number(await redisCli(port, ['CLIENT', 'KILL', 'ID', id]).catch(() => '0'));
-    }
-  }
-  return killed;
+/** Kills the connections named `name` subscribed to a channel (sharded or not); returns how many. */
+function killSubscribed(name: string): Promise<number> {
+  // ioredis names no sharded subscriber of a cluster: there, this test's are the only ones
+  return killConnections(name, (line) => /\bs?sub=[1-9]/.test(line), cluster && target.client === 'ioredis');
 }
 
 /** The connections named `name` in a CLIENT LIST: id, and whether it is subscribed to a channel. */
